@@ -1,0 +1,121 @@
+#include "daemon/cli.hpp"
+
+#include <array>
+#include <iostream>
+#include <string_view>
+
+#include "daemon/commands.hpp"
+#include "daemon/version.hpp"
+
+namespace newsmon::daemon {
+namespace {
+
+struct Command {
+  std::string_view name;
+  std::string_view usage;
+  std::string_view summary;
+  int (*run)(const std::vector<std::string>&);
+};
+
+constexpr std::array k_commands = {
+    Command{"run", "run -c FILE", "run the daemon in the foreground", command_run},
+    Command{"once", "once -c FILE", "poll every feed once, deliver alerts, print a summary",
+            command_once},
+    Command{"check-config", "check-config -c FILE [--reference]",
+            "validate a config; print every problem located", command_check_config},
+    Command{"parse", "parse FILE...|-", "parse feed files; one JSON object per item",
+            command_parse},
+    Command{"dedup",
+            "dedup [--mode copies|stories] [--window D] [--threshold T] < articles.jsonl",
+            "run the dedup engine over a stream of articles", command_dedup},
+    Command{"status", "status -c FILE [--json]", "per-feed and per-sink state", command_status},
+};
+
+void print_help(std::ostream& out) {
+  out << "newsmon " << k_version << " - watches news feeds, alerts once per new story\n\n"
+      << "usage: newsmon COMMAND [OPTIONS]\n\ncommands:\n";
+  for (const auto& command : k_commands) {
+    out << "  newsmon " << command.usage << "\n      " << command.summary << "\n";
+  }
+  out << "\n  newsmon --version | --help\n\nexit codes: 0 success, 1 runtime failure, "
+         "2 bad usage or bad config\n";
+}
+
+}  // namespace
+
+ParsedArgs parse_args(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {
+  ParsedArgs parsed;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-" || arg.empty() || arg[0] != '-') {
+      parsed.positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg;
+    std::optional<std::string> inline_value;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      inline_value = arg.substr(eq + 1);
+    }
+    const OptionSpec* spec = nullptr;
+    for (const auto& candidate : specs) {
+      if (name == candidate.long_name || (!candidate.short_name.empty() && name == candidate.short_name)) {
+        spec = &candidate;
+      }
+    }
+    if (spec == nullptr) {
+      parsed.error = "unknown option " + name;
+      return parsed;
+    }
+    if (!spec->takes_value) {
+      parsed.flags.insert(spec->long_name);
+      continue;
+    }
+    if (inline_value) {
+      parsed.options[spec->long_name] = *inline_value;
+    } else if (i + 1 < args.size()) {
+      parsed.options[spec->long_name] = args[++i];
+    } else {
+      parsed.error = "option " + name + " needs a value";
+      return parsed;
+    }
+  }
+  return parsed;
+}
+
+int usage_error(const std::string& command, const std::string& message) {
+  std::cerr << "newsmon " << command << ": " << message << "\n";
+  for (const auto& known : k_commands) {
+    if (known.name == command) {
+      std::cerr << "usage: newsmon " << known.usage << "\n";
+    }
+  }
+  return k_exit_usage;
+}
+
+int run_cli(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    print_help(std::cerr);
+    return k_exit_usage;
+  }
+  const std::string& first = args.front();
+  if (first == "--help" || first == "-h" || first == "help") {
+    print_help(std::cout);
+    return k_exit_ok;
+  }
+  if (first == "--version" || first == "-V") {
+    std::cout << "newsmon " << k_version << "\nfeatures: " << k_features << "\n";
+    return k_exit_ok;
+  }
+  for (const auto& command : k_commands) {
+    if (command.name == first) {
+      return command.run(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+  }
+  std::cerr << "newsmon: unknown command '" << first << "'\n\n";
+  print_help(std::cerr);
+  return k_exit_usage;
+}
+
+}  // namespace newsmon::daemon

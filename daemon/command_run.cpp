@@ -1,0 +1,87 @@
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <system_error>
+
+#include "config/loader.hpp"
+#include "daemon/commands.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/logging.hpp"
+
+namespace newsmon::daemon {
+namespace {
+
+const std::vector<OptionSpec> k_config_option = {{"--config", "-c", true}};
+
+// The config file named by -c, or a usage error.
+std::optional<std::string> config_path_of(const std::string& command, const ParsedArgs& parsed,
+                                          int& exit_code) {
+  if (parsed.error) {
+    exit_code = usage_error(command, *parsed.error);
+    return std::nullopt;
+  }
+  auto it = parsed.options.find("--config");
+  if (it == parsed.options.end()) {
+    exit_code = usage_error(command, "missing -c FILE");
+    return std::nullopt;
+  }
+  if (!parsed.positional.empty()) {
+    exit_code = usage_error(command, "unexpected argument '" + parsed.positional.front() + "'");
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+}  // namespace
+
+int command_check_config(const std::vector<std::string>& args) {
+  std::vector<OptionSpec> specs = k_config_option;
+  specs.push_back({"--reference", "", false});
+  ParsedArgs parsed = parse_args(args, specs);
+  if (!parsed.error && parsed.flags.count("--reference") != 0) {
+    std::cout << config::config_reference();
+    return k_exit_ok;
+  }
+  int exit_code = k_exit_ok;
+  auto path = config_path_of("check-config", parsed, exit_code);
+  if (!path) {
+    return exit_code;
+  }
+  auto loaded = config::load_config_file(*path);
+  if (!loaded.config) {
+    for (const auto& error : loaded.errors) {
+      std::cout << error.to_string() << "\n";
+    }
+    return k_exit_usage;
+  }
+  std::cout << *path << ": ok (" << loaded.config->feeds.size() << " feeds, "
+            << loaded.config->alerts.size() << " sinks)\n";
+  return k_exit_ok;
+}
+
+int command_run(const std::vector<std::string>& args) {
+  int exit_code = k_exit_ok;
+  auto path = config_path_of("run", parse_args(args, k_config_option), exit_code);
+  if (!path) {
+    return exit_code;
+  }
+  auto loaded = config::load_config_file(*path);
+  if (!loaded.config) {
+    for (const auto& error : loaded.errors) {
+      std::cerr << error.to_string() << "\n";
+    }
+    return k_exit_usage;
+  }
+  setup_logging(loaded.config->log_level);
+  std::error_code error;
+  std::filesystem::create_directories(loaded.config->state_dir, error);
+  if (error) {
+    spdlog::error("cannot create state_dir {}: {}", loaded.config->state_dir, error.message());
+    return k_exit_failure;
+  }
+  Daemon daemon(*path, std::move(*loaded.config));
+  return daemon.run();
+}
+
+}  // namespace newsmon::daemon

@@ -1,0 +1,41 @@
+#pragma once
+// The CLI commands of DESIGN.md, one function each. Every command parses its
+// own arguments with parse_args and returns the process exit code.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace newsmon::daemon {
+
+constexpr int k_exit_ok = 0;
+constexpr int k_exit_failure = 1;
+constexpr int k_exit_usage = 2;
+
+struct ParsedArgs {
+  std::map<std::string, std::string> options;  // by long name, e.g. "--config"
+  std::set<std::string> flags;                  // by long name, e.g. "--json"
+  std::vector<std::string> positional;
+  std::optional<std::string> error;
+};
+
+struct OptionSpec {
+  std::string long_name;
+  std::string short_name;  // may be empty
+  bool takes_value = true;
+};
+
+ParsedArgs parse_args(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
+
+// Reports a usage error on stderr and returns k_exit_usage.
+int usage_error(const std::string& command, const std::string& message);
+
+int command_run(const std::vector<std::string>& args);
+int command_once(const std::vector<std::string>& args);
+int command_check_config(const std::vector<std::string>& args);
+int command_parse(const std::vector<std::string>& args);
+int command_dedup(const std::vector<std::string>& args);
+int command_status(const std::vector<std::string>& args);
+
+}  // namespace newsmon::daemon

@@ -1,0 +1,98 @@
+#include "daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "config/loader.hpp"
+#include "daemon/logging.hpp"
+
+namespace newsmon::daemon {
+
+Daemon::Daemon(std::string config_path, config::Config config)
+    : m_signals(m_io, SIGINT, SIGTERM, SIGHUP),
+      m_watchdog_timer(m_io),
+      m_config_path(std::move(config_path)),
+      m_config(std::move(config)) {}
+
+int Daemon::run() {
+  wait_for_signal();
+  schedule_watchdog();
+  spdlog::info("newsmon ready: {} (config {})", status_line(), m_config_path);
+  m_notifier.ready(status_line());
+  m_io.run();
+  spdlog::info("newsmon stopped");
+  return 0;
+}
+
+void Daemon::wait_for_signal() {
+  m_signals.async_wait([this](const boost::system::error_code& error, int signal) {
+    if (error) {
+      return;
+    }
+    if (signal == SIGHUP) {
+      reload();
+      wait_for_signal();
+    } else {
+      spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      stop();
+    }
+  });
+}
+
+void Daemon::reload() {
+  m_notifier.reloading();
+  spdlog::info("reloading {}", m_config_path);
+  auto loaded = config::load_config_file(m_config_path);
+  if (!loaded.config) {
+    for (const auto& error : loaded.errors) {
+      spdlog::error("reload rejected: {}", error.to_string());
+    }
+    std::string status = "reload rejected (" + std::to_string(loaded.errors.size()) +
+                         " config errors); still running the previous config: " + status_line();
+    spdlog::error("{}", status);
+    m_notifier.ready(status);
+    return;
+  }
+  m_config = std::move(*loaded.config);
+  set_log_level(m_config.log_level);
+  spdlog::info("reloaded: {}", status_line());
+  m_notifier.ready(status_line());
+}
+
+void Daemon::stop() {
+  if (m_stopping) {
+    return;
+  }
+  m_stopping = true;
+  m_notifier.stopping();
+  m_signals.cancel();
+  m_watchdog_timer.cancel();
+}
+
+void Daemon::schedule_watchdog() {
+  auto interval = m_notifier.watchdog_interval();
+  if (!interval || m_stopping) {
+    return;
+  }
+  // Half the period, as sd_watchdog_enabled(3) advises; a stalled loop misses it.
+  m_watchdog_timer.expires_after(*interval / 2);
+  m_watchdog_timer.async_wait([this](const boost::system::error_code& error) {
+    if (error) {
+      return;
+    }
+    m_notifier.watchdog();
+    schedule_watchdog();
+  });
+}
+
+std::string Daemon::status_line() const {
+  std::size_t enabled = 0;
+  for (const auto& feed : m_config.feeds) {
+    enabled += feed.enabled ? 1 : 0;
+  }
+  return "watching " + std::to_string(enabled) + " feeds, " +
+         std::to_string(m_config.alerts.size()) + " sinks";
+}
+
+}  // namespace newsmon::daemon

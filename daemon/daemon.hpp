@@ -1,0 +1,38 @@
+#pragma once
+// The long-running `newsmon run`: one io_context, signals, systemd
+// notifications and config reload. The pipeline stages are wired here and
+// nowhere else.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <string>
+
+#include "config/config.hpp"
+#include "daemon/systemd_notifier.hpp"
+
+namespace newsmon::daemon {
+
+class Daemon {
+ public:
+  Daemon(std::string config_path, config::Config config);
+
+  // Runs until SIGTERM or SIGINT; returns the process exit code.
+  int run();
+
+ private:
+  void wait_for_signal();
+  void reload();
+  void stop();
+  void schedule_watchdog();
+  std::string status_line() const;
+
+  boost::asio::io_context m_io;
+  boost::asio::signal_set m_signals;
+  boost::asio::steady_timer m_watchdog_timer;
+  SystemdNotifier m_notifier;
+  std::string m_config_path;
+  config::Config m_config;
+  bool m_stopping = false;
+};
+
+}  // namespace newsmon::daemon
