@@ -307,7 +307,7 @@ class Value {
     return ok ? std::optional(out) : std::nullopt;
   }
 
-  const YAML::Node& m_node;
+  YAML::Node m_node;  // a handle; holding it by value keeps temporaries alive
   YAML::Mark m_key_mark;
   std::string m_path;
   Context& m_ctx;
