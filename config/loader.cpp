@@ -885,11 +885,18 @@ LoadResult load_config_file(const std::string& path, const EnvLookup& env) {
 
 std::string config_reference() {
   std::string out;
-  auto section = [&out](std::string_view title, const auto& fields) {
+  auto cell = [](std::string_view text) {
+    std::string escaped;
+    for (char c : text) {
+      escaped += c == '|' ? "\\|" : std::string(1, c);
+    }
+    return escaped;
+  };
+  auto section = [&out, &cell](std::string_view title, const auto& fields) {
     out += "### " + std::string(title) + "\n\n| key | type | default | meaning |\n|---|---|---|---|\n";
     for (const auto& field : fields) {
-      out += "| `" + std::string(field.key) + "` | " + std::string(field.type) + " | " +
-             std::string(field.default_value) + " | " + std::string(field.description) + " |\n";
+      out += "| `" + std::string(field.key) + "` | " + cell(field.type) + " | " +
+             cell(field.default_value) + " | " + cell(field.description) + " |\n";
     }
     out += "\n";
   };

@@ -78,3 +78,20 @@ TEST(Cli, RunRejectsABadConfigWithExitTwo) {
 
 }  // namespace
 }  // namespace newsmon::testing
+
+namespace newsmon::testing {
+namespace {
+
+// docs/config.md embeds the generated reference; regenerate with
+// `build/newsmon check-config --reference` when a key changes.
+TEST(Cli, ConfigReferenceDocIsCurrent) {
+  auto result = run_process({NEWSMON_BINARY, "check-config", "--reference"});
+  ASSERT_EQ(result.exit_code, 0);
+  std::string doc = read_file(NEWSMON_SOURCE_DIR "/docs/config.md");
+  ASSERT_GE(doc.size(), result.out.size());
+  EXPECT_EQ(doc.substr(doc.size() - result.out.size()), result.out)
+      << "docs/config.md is stale: regenerate it from check-config --reference";
+}
+
+}  // namespace
+}  // namespace newsmon::testing
