@@ -16,6 +16,11 @@ Daemon::Daemon(std::string config_path, config::Config config)
       m_config(std::move(config)) {}
 
 int Daemon::run() {
+  if (auto started = start_http_endpoint(); !started) {
+    spdlog::error("{}", started.error().message);
+    return 1;
+  }
+  m_metrics.set("newsmon_up", {}, 1);
   wait_for_signal();
   schedule_watchdog();
   spdlog::info("newsmon ready: {} (config {})", status_line(), m_config_path);
@@ -51,11 +56,13 @@ void Daemon::reload() {
     std::string status = "reload rejected (" + std::to_string(loaded.errors.size()) +
                          " config errors); still running the previous config: " + status_line();
     spdlog::error("{}", status);
+    m_metrics.increment("newsmon_config_reloads_total", {{"result", "rejected"}});
     m_notifier.ready(status);
     return;
   }
   m_config = std::move(*loaded.config);
   set_log_level(m_config.log_level);
+  m_metrics.increment("newsmon_config_reloads_total", {{"result", "applied"}});
   spdlog::info("reloaded: {}", status_line());
   m_notifier.ready(status_line());
 }
@@ -68,6 +75,23 @@ void Daemon::stop() {
   m_notifier.stopping();
   m_signals.cancel();
   m_watchdog_timer.cancel();
+  if (m_http) {
+    m_http->close();
+  }
+}
+
+Status Daemon::start_http_endpoint() {
+  if (m_config.http.listen.empty()) {
+    return ok_status();
+  }
+  m_http.emplace(
+      m_io, [this] { return m_metrics.render_prometheus(); },
+      [this] { return HealthReport{!m_stopping, m_stopping ? "stopping" : ""}; });
+  auto listening = m_http->listen(m_config.http.listen);
+  if (listening) {
+    spdlog::info("http endpoint on port {}: /metrics, /healthz", m_http->port());
+  }
+  return listening;
 }
 
 void Daemon::schedule_watchdog() {
@@ -91,8 +115,12 @@ std::string Daemon::status_line() const {
   for (const auto& feed : m_config.feeds) {
     enabled += feed.enabled ? 1 : 0;
   }
-  return "watching " + std::to_string(enabled) + " feeds, " +
-         std::to_string(m_config.alerts.size()) + " sinks";
+  std::string line = "watching " + std::to_string(enabled) + " feeds, " +
+                     std::to_string(m_config.alerts.size()) + " sinks";
+  if (m_http) {
+    line += ", http port " + std::to_string(m_http->port());
+  }
+  return line;
 }
 
 }  // namespace newsmon::daemon

@@ -5,9 +5,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 #include <string>
 
+#include "common/metrics.hpp"
 #include "config/config.hpp"
+#include "daemon/http_endpoint.hpp"
 #include "daemon/systemd_notifier.hpp"
 
 namespace newsmon::daemon {
@@ -24,9 +27,12 @@ class Daemon {
   void reload();
   void stop();
   void schedule_watchdog();
+  Status start_http_endpoint();
   std::string status_line() const;
 
   boost::asio::io_context m_io;
+  Metrics m_metrics;
+  std::optional<HttpEndpoint> m_http;
   boost::asio::signal_set m_signals;
   boost::asio::steady_timer m_watchdog_timer;
   SystemdNotifier m_notifier;
