@@ -1,13 +1,12 @@
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <iostream>
-#include <system_error>
 
 #include "config/loader.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/state_directory.hpp"
 
 namespace newsmon::daemon {
 namespace {
@@ -74,13 +73,12 @@ int command_run(const std::vector<std::string>& args) {
     return k_exit_usage;
   }
   setup_logging(loaded.config->log_level);
-  std::error_code error;
-  std::filesystem::create_directories(loaded.config->state_dir, error);
-  if (error) {
-    spdlog::error("cannot create state_dir {}: {}", loaded.config->state_dir, error.message());
+  auto state = StateDirectory::open(loaded.config->state_dir);
+  if (!state) {
+    spdlog::error("{}", state.error().message);
     return k_exit_failure;
   }
-  Daemon daemon(*path, std::move(*loaded.config));
+  Daemon daemon(*path, std::move(*loaded.config), std::move(*state));
   return daemon.run();
 }
 

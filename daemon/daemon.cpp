@@ -9,11 +9,13 @@
 
 namespace newsmon::daemon {
 
-Daemon::Daemon(std::string config_path, config::Config config)
+Daemon::Daemon(std::string config_path, config::Config config,
+               std::unique_ptr<StateDirectory> state)
     : m_signals(m_io, SIGINT, SIGTERM, SIGHUP),
       m_watchdog_timer(m_io),
       m_config_path(std::move(config_path)),
-      m_config(std::move(config)) {}
+      m_config(std::move(config)),
+      m_state(std::move(state)) {}
 
 int Daemon::run() {
   if (auto started = start_http_endpoint(); !started) {
@@ -59,6 +61,11 @@ void Daemon::reload() {
     m_metrics.increment("newsmon_config_reloads_total", {{"result", "rejected"}});
     m_notifier.ready(status);
     return;
+  }
+  if (loaded.config->state_dir != m_config.state_dir) {
+    spdlog::warn("state_dir changed to {}; it takes effect at the next restart",
+                 loaded.config->state_dir);
+    loaded.config->state_dir = m_config.state_dir;
   }
   m_config = std::move(*loaded.config);
   set_log_level(m_config.log_level);

@@ -5,19 +5,21 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/metrics.hpp"
 #include "config/config.hpp"
 #include "daemon/http_endpoint.hpp"
+#include "daemon/state_directory.hpp"
 #include "daemon/systemd_notifier.hpp"
 
 namespace newsmon::daemon {
 
 class Daemon {
  public:
-  Daemon(std::string config_path, config::Config config);
+  Daemon(std::string config_path, config::Config config, std::unique_ptr<StateDirectory> state);
 
   // Runs until SIGTERM or SIGINT; returns the process exit code.
   int run();
@@ -38,6 +40,7 @@ class Daemon {
   SystemdNotifier m_notifier;
   std::string m_config_path;
   config::Config m_config;
+  std::unique_ptr<StateDirectory> m_state;
   bool m_stopping = false;
 };
 

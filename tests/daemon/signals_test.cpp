@@ -86,6 +86,24 @@ TEST_F(RunningDaemon, SighupWithAnInvalidConfigKeepsTheOldOne) {
   EXPECT_EQ(daemon->wait(k_timeout), 0);
 }
 
+TEST_F(RunningDaemon, ASecondDaemonOnTheSameStateDirIsRefused) {
+  start();
+  auto second = run_process({NEWSMON_BINARY, "run", "-c", config_path});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err, HasSubstr("two daemons cannot share one state_dir"));
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(k_timeout), 0);
+}
+
+TEST(StateDir, UncreatableStateDirIsAClearError) {
+  // procfs refuses mkdir even for root, which the CI runs as.
+  TempDir dir;
+  std::string config = dir.write("config.yaml", config_with_feeds("/proc/self/newsmon-state", 1));
+  auto result = run_process({NEWSMON_BINARY, "run", "-c", config});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("cannot create state_dir /proc/self/newsmon-state"));
+}
+
 TEST_F(RunningDaemon, SendsWatchdogKeepAlivesWhenAsked) {
   start({{"WATCHDOG_USEC", "200000"}});
   EXPECT_TRUE(notify.wait_for("WATCHDOG=1", k_timeout));
