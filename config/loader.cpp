@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/opml.hpp"
 #include "config/units.hpp"
 
 namespace newsmon::config {
@@ -633,6 +634,7 @@ struct Root {
   YAML::Mark feeds_mark;
   YAML::Node alerts_node;
   YAML::Mark alerts_mark;
+  YAML::Mark opml_mark;
 };
 
 const std::array k_root_fields = {
@@ -663,7 +665,10 @@ const std::array k_root_fields = {
           read_map(v.node(), v.mark(), v.path(), v.context(), k_http_fields, r.config.http);
         }},
     Field<Root>{"feeds_opml", "path", "", "an OPML file whose feeds are added to feeds",
-        [](const Value& v, Root& r) { set_if(v.path_value(), r.config.feeds_opml); }},
+        [](const Value& v, Root& r) {
+          set_if(v.path_value(), r.config.feeds_opml);
+          r.opml_mark = v.mark();
+        }},
     Field<Root>{"feeds", "list", "[]", "the feeds to watch",
         [](const Value& v, Root& r) {
           r.feeds_node = v.node();
@@ -738,6 +743,43 @@ void resolve_feed_urls(Root& root, Context& ctx) {
     if (url) {
       root.config.feeds[pending.feed_index].url = *url;
     }
+  }
+}
+
+// OPML feeds join the YAML ones; a URL listed in both keeps its YAML entry, and
+// a title that collides with another feed's name gets a numeric suffix.
+void read_opml_feeds(Root& root, Context& ctx) {
+  if (root.config.feeds_opml.empty()) {
+    return;
+  }
+  auto opml = read_opml_file(root.config.feeds_opml);
+  if (!opml) {
+    ctx.error(root.opml_mark, "feeds_opml", opml.error().message);
+    return;
+  }
+  std::set<std::string> names;
+  std::set<std::string> urls;
+  for (const auto& feed : root.config.feeds) {
+    names.insert(feed.name);
+    urls.insert(feed.url);
+  }
+  for (const auto& entry : *opml) {
+    if (!urls.insert(entry.url).second) {
+      continue;
+    }
+    YAML::Node url_node(entry.url);
+    Value value(url_node, root.opml_mark, "feeds_opml", ctx);
+    if (!read_url(value, {"http", "https"})) {
+      continue;
+    }
+    FeedConfig feed;
+    feed.name = entry.name;
+    for (int suffix = 2; !names.insert(feed.name).second; ++suffix) {
+      feed.name = entry.name + " (" + std::to_string(suffix) + ")";
+    }
+    feed.url = entry.url;
+    feed.tags = entry.tags;
+    root.config.feeds.push_back(std::move(feed));
   }
 }
 
@@ -857,6 +899,7 @@ LoadResult load_config_text(std::string_view text, const std::string& display_na
   read_map(document, document.Mark(), "", ctx, k_root_fields, root);
   read_feeds(root, ctx);
   resolve_feed_urls(root, ctx);
+  read_opml_feeds(root, ctx);
   apply_feed_defaults(root);
   read_alerts(root, ctx);
   if (document.IsMap()) {

@@ -1,5 +1,7 @@
 #include "config/loader.hpp"
 
+#include "tests/support/process.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -58,7 +60,7 @@ dedup: {window: 72h, mode: stories}
 first_poll: seed
 feeds:
   - {name: afp-world, url: "https://example.org/world.rss", interval: 5m, tags: [world]}
-feeds_opml: /etc/newsmon/feeds.opml
+feeds_opml: OPML
 store: {type: sqlite}
 http: {listen: "127.0.0.1:9108"}
 alerts:
@@ -67,9 +69,14 @@ alerts:
   - {type: archive, dir: /var/lib/newsmon/articles}
   - {type: jsonl, path: "-"}
 )";
-  auto result = load(yaml, {{"NEWSMON_HOOK_SECRET", "s3cret"}});
+  testing::TempDir dir;
+  std::string opml = dir.write("feeds.opml", "<opml><body/></opml>");
+  std::string text = yaml;
+  text.replace(text.find("OPML"), 4, opml);
+  auto result = load(text, {{"NEWSMON_HOOK_SECRET", "s3cret"}});
   ASSERT_TRUE(result.config) << result.errors.at(0).to_string();
   const Config& config = *result.config;
+  EXPECT_EQ(config.feeds_opml, opml);
   EXPECT_EQ(config.feeds.at(0).interval, 5min);
   EXPECT_THAT(config.feeds.at(0).tags, ElementsAre("world"));
   EXPECT_EQ(config.http.listen, "127.0.0.1:9108");
