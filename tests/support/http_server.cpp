@@ -202,7 +202,7 @@ void HttpServer::serve(int connection_id, int fd) {
       for (const auto& [name, value] : scripted.headers) {
         head += name + ": " + value + "\r\n";
       }
-      head += scripted.shape == Shape::trickle ? "Content-Length: 100000000\r\n\r\n"
+      head += scripted.shape == Shape::trickle ? "Content-Length: 1000000\r\n\r\n"
                                                : "Transfer-Encoding: chunked\r\n\r\n";
       asio::write(socket, asio::buffer(head), error);
       const std::string chunk_data(64 * 1024, 'x');
