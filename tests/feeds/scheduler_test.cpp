@@ -77,7 +77,7 @@ TEST(PlannerTest, JitterSpreadsFeedsDeterministicallyWithinBounds) {
     SchedulePlanner planner(policy, seed);
     std::vector<SysTime> times;
     for (int i = 0; i < 50; ++i) {
-      const std::string name = "f" + std::to_string(i);
+      const std::string name = std::to_string(i) + "-feed";
       planner.add_feed(name, 10min, "h");
       times.push_back(planner.first_due(name, k_start, std::nullopt));
       times.push_back(planner.next_after(name, ok(), k_start));
