@@ -1,0 +1,415 @@
+#include "feeds/scheduler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cassert>
+
+#include "net/url.hpp"
+
+namespace newsmon::feeds {
+namespace {
+
+using std::chrono::duration_cast;
+
+Duration until(SysTime from, SysTime to) {
+  return to > from ? duration_cast<Duration>(to - from) : Duration(0);
+}
+
+}  // namespace
+
+Duration backoff_delay(Duration interval, int failures, Duration max_backoff) {
+  const Duration cap = std::max(max_backoff, interval);
+  Duration delay = interval;
+  for (int step = 0; step < failures && delay < cap; ++step) {
+    delay *= 2;
+  }
+  return std::min(delay, cap);
+}
+
+SchedulePlanner::SchedulePlanner(SchedulePolicy policy, std::uint64_t seed)
+    : m_policy(policy), m_random(seed) {}
+
+void SchedulePlanner::add_feed(const std::string& feed, Duration interval, const std::string& host,
+                               int consecutive_failures) {
+  FeedPlan& entry = m_feeds[feed];
+  entry.interval = std::max(interval, Duration(1));
+  entry.host = host;
+  entry.failures = consecutive_failures;
+}
+
+SchedulePlanner::FeedPlan& SchedulePlanner::plan(const std::string& feed) {
+  const auto found = m_feeds.find(feed);
+  assert(found != m_feeds.end() && "feed not added to the planner");
+  return found->second;
+}
+
+const SchedulePlanner::FeedPlan& SchedulePlanner::plan(const std::string& feed) const {
+  const auto found = m_feeds.find(feed);
+  assert(found != m_feeds.end() && "feed not added to the planner");
+  return found->second;
+}
+
+Duration SchedulePlanner::uniform(Duration upto) {
+  if (upto.count() <= 0) {
+    return Duration(0);
+  }
+  std::uniform_int_distribution<Duration::rep> pick(0, upto.count() - 1);
+  return Duration(pick(m_random));
+}
+
+Duration SchedulePlanner::jittered(Duration delay) {
+  const auto spread = static_cast<Duration::rep>(static_cast<double>(delay.count()) * m_policy.jitter);
+  if (spread <= 0) {
+    return delay;
+  }
+  std::uniform_int_distribution<Duration::rep> pick(-spread, spread);
+  return delay + Duration(pick(m_random));
+}
+
+SysTime SchedulePlanner::first_due(const std::string& feed, SysTime now,
+                                   std::optional<SysTime> persisted_next) {
+  const FeedPlan& entry = plan(feed);
+  SysTime due = now + uniform(std::min(entry.interval, m_policy.startup_spread));
+  if (persisted_next && *persisted_next > due) {
+    // Keep a backoff across restarts, but never trust a far-future time.
+    const SysTime latest = now + backoff_delay(entry.interval, 64, m_policy.max_backoff);
+    due = std::min(*persisted_next, latest);
+  }
+  return due;
+}
+
+std::optional<SysTime> SchedulePlanner::deferred_until(const std::string& feed, SysTime now) {
+  const auto limit = m_host_not_before.find(plan(feed).host);
+  if (limit == m_host_not_before.end() || limit->second <= now) {
+    return std::nullopt;
+  }
+  return limit->second + uniform(m_policy.host_spread);
+}
+
+Duration SchedulePlanner::base_interval(const std::string& feed, SysTime now) const {
+  const FeedPlan& entry = plan(feed);
+  if (!m_policy.adaptive || !entry.publish_gap || !entry.last_new_items) {
+    return entry.interval;
+  }
+  // A feed that went quiet is polled less often as the silence grows.
+  const Duration gap = std::max(*entry.publish_gap, until(*entry.last_new_items, now));
+  return std::clamp(gap / 2, entry.interval, entry.interval * m_policy.adaptive_max_factor);
+}
+
+SysTime SchedulePlanner::skip_forward(const FeedPlan& entry, SysTime when) const {
+  const auto& hours = entry.hints.skip_hours;
+  const auto& days = entry.hints.skip_days;
+  if (!m_policy.honour_feed_hints || (hours.empty() && days.empty())) {
+    return when;
+  }
+  SysTime candidate = when;
+  // A week of hours covers every combination; a feed skipping all of them is ignored.
+  for (int step = 0; step < 24 * 7 + 1; ++step) {
+    const auto since_epoch = duration_cast<std::chrono::seconds>(candidate.time_since_epoch()).count();
+    const int hour = static_cast<int>((since_epoch % 86400) / 3600);
+    const int weekday = static_cast<int>((since_epoch / 86400 + 4) % 7);  // 1970-01-01 was a Thursday
+    const bool skipped = std::find(hours.begin(), hours.end(), hour) != hours.end() ||
+                         std::find(days.begin(), days.end(), weekday) != days.end();
+    if (!skipped) {
+      return candidate;
+    }
+    candidate = std::chrono::floor<std::chrono::hours>(candidate) + std::chrono::hours(1);
+  }
+  return when;
+}
+
+SysTime SchedulePlanner::next_after(const std::string& feed, const FetchOutcome& outcome, SysTime now) {
+  FeedPlan& entry = plan(feed);
+  const Duration cap = std::max(m_policy.max_backoff, entry.interval);
+  const CacheHints* cache = nullptr;
+  if (const auto* fetched = std::get_if<Fetched>(&outcome)) {
+    cache = &fetched->hints;
+  } else if (const auto* not_modified = std::get_if<NotModified>(&outcome)) {
+    cache = &not_modified->hints;
+  }
+  if (cache != nullptr) {
+    entry.failures = 0;
+    Duration delay = base_interval(feed, now);
+    if (m_policy.honour_feed_hints) {
+      Duration bound{0};
+      if (entry.hints.ttl) {
+        bound = std::max(bound, duration_cast<Duration>(*entry.hints.ttl));
+      }
+      if (cache->max_age) {
+        bound = std::max(bound, duration_cast<Duration>(*cache->max_age));
+      }
+      if (cache->expires) {
+        bound = std::max(bound, until(now, *cache->expires));
+      }
+      delay = std::max(delay, std::min(bound, m_policy.max_hint));
+    }
+    return skip_forward(entry, now + jittered(delay));
+  }
+
+  ++entry.failures;
+  Duration delay = jittered(backoff_delay(entry.interval, entry.failures, m_policy.max_backoff));
+  if (const auto* retry = std::get_if<Retry>(&outcome)) {
+    const std::optional<Duration> after =
+        retry->after ? std::optional<Duration>(std::min(duration_cast<Duration>(*retry->after), cap))
+                     : std::nullopt;
+    if (after) {
+      delay = std::max(delay, *after);
+    }
+    if (retry->rate_limited) {
+      const SysTime host_until = now + after.value_or(m_policy.default_retry_after);
+      SysTime& limit = m_host_not_before[entry.host];
+      limit = std::max(limit, host_until);
+    }
+  }
+  return now + delay;
+}
+
+void SchedulePlanner::report_hints(const std::string& feed, FeedScheduleHints hints) {
+  plan(feed).hints = std::move(hints);
+}
+
+void SchedulePlanner::report_new_items(const std::string& feed, std::size_t count, SysTime now) {
+  if (count == 0) {
+    return;
+  }
+  FeedPlan& entry = plan(feed);
+  if (entry.last_new_items && now > *entry.last_new_items) {
+    const Duration gap = until(*entry.last_new_items, now);
+    // Smoothed so one burst or one quiet night does not swing the interval.
+    entry.publish_gap = entry.publish_gap ? (*entry.publish_gap * 7 + gap * 3) / 10 : gap;
+  }
+  entry.last_new_items = now;
+}
+
+int SchedulePlanner::consecutive_failures(const std::string& feed) const { return plan(feed).failures; }
+
+std::optional<SysTime> SchedulePlanner::host_not_before(const std::string& host) const {
+  const auto found = m_host_not_before.find(host);
+  return found == m_host_not_before.end() ? std::nullopt : std::optional<SysTime>(found->second);
+}
+
+// ---------------------------------------------------------------------------
+
+struct FeedScheduler::Slot {
+  Slot(boost::asio::io_context& io, config::FeedConfig feed) : config(std::move(feed)), timer(io) {}
+  config::FeedConfig config;
+  FeedFetchState state;
+  boost::asio::steady_timer timer;
+  std::optional<SysTime> due;
+  bool fetching = false;
+};
+
+FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, FetchStateStore* store,
+                             const Clock& clock, SchedulePolicy policy, std::uint64_t seed,
+                             OutcomeHandler on_outcome)
+    : m_io(io),
+      m_fetcher(fetcher),
+      m_store(store),
+      m_clock(clock),
+      m_planner(policy, seed),
+      m_on_outcome(std::move(on_outcome)),
+      m_alive(std::make_shared<FeedScheduler*>(this)) {}
+
+FeedScheduler::~FeedScheduler() {
+  m_alive.reset();
+  for (auto& [name, slot] : m_slots) {
+    slot->timer.cancel();
+  }
+}
+
+void FeedScheduler::set_feeds(const std::vector<config::FeedConfig>& feeds) {
+  for (const auto& feed : feeds) {
+    auto& slot = m_slots[feed.name];
+    if (!slot) {
+      slot = std::make_unique<Slot>(m_io, feed);
+      slot->state.feed = feed.name;
+      slot->state.url = feed.url;
+      if (m_store != nullptr) {
+        auto loaded = m_store->load(feed.name);
+        if (!loaded) {
+          spdlog::warn("feed {}: {}; starting without saved state", feed.name, loaded.error().message);
+        } else if (loaded.value() && loaded.value()->url == feed.url) {
+          slot->state = std::move(*loaded.value());
+        }
+      }
+    } else {
+      if (slot->config.url != feed.url) {
+        slot->state = FeedFetchState{};
+        slot->state.feed = feed.name;
+        slot->state.url = feed.url;
+      }
+      slot->config = feed;
+    }
+    m_planner.add_feed(feed.name, feed.interval, net::host_key(feed.url),
+                       slot->state.consecutive_failures);
+  }
+}
+
+void FeedScheduler::start() {
+  m_running = true;
+  const SysTime now = m_clock.now();
+  for (auto& [name, slot] : m_slots) {
+    if (slot->config.enabled && !slot->fetching) {
+      arm(*slot, m_planner.first_due(name, now, slot->state.next_poll));
+    }
+  }
+}
+
+void FeedScheduler::arm(Slot& slot, SysTime due) {
+  slot.due = due;
+  slot.timer.expires_after(until(m_clock.now(), due));
+  std::weak_ptr<FeedScheduler*> alive = m_alive;
+  Slot* target = &slot;
+  slot.timer.async_wait([alive, target](const boost::system::error_code& error) {
+    const auto self = alive.lock();
+    if (!self || error) {
+      return;
+    }
+    (*self)->on_due(*target);
+  });
+}
+
+void FeedScheduler::on_due(Slot& slot) {
+  if (!m_running || slot.fetching || !slot.config.enabled) {
+    return;
+  }
+  if (const auto later = m_planner.deferred_until(slot.config.name, m_clock.now())) {
+    arm(slot, *later);
+    return;
+  }
+  begin_fetch(slot, nullptr);
+}
+
+void FeedScheduler::begin_fetch(Slot& slot, std::function<void()> after) {
+  slot.fetching = true;
+  slot.due.reset();
+  ++m_in_flight;
+  std::weak_ptr<FeedScheduler*> alive = m_alive;
+  Slot* target = &slot;
+  m_fetcher.fetch(slot.config, slot.state.validators,
+                  [alive, target, after = std::move(after)](FetchOutcome outcome) {
+                    const auto self = alive.lock();
+                    if (!self) {
+                      return;
+                    }
+                    (*self)->finish(*target, std::move(outcome));
+                    if (after) {
+                      after();
+                    }
+                  });
+}
+
+void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
+  const SysTime now = m_clock.now();
+  FeedFetchState& state = slot.state;
+  state.last_attempt = now;
+  state.last_status = std::string(outcome_name(outcome));
+  state.last_error = outcome_reason(outcome);
+  if (auto* fetched = std::get_if<Fetched>(&outcome)) {
+    state.validators = fetched->validators;
+    state.moved_to = fetched->moved_permanently_to.value_or("");
+  } else if (auto* not_modified = std::get_if<NotModified>(&outcome)) {
+    state.validators = not_modified->validators;
+    state.moved_to = not_modified->moved_permanently_to.value_or("");
+  }
+  if (!state.moved_to.empty()) {
+    spdlog::warn("feed {}: {} moved permanently to {}; update the configured URL", slot.config.name,
+                 slot.config.url, state.moved_to);
+  }
+  if (!state.last_error.empty()) {
+    spdlog::warn("feed {}: {} ({})", slot.config.name, state.last_status, state.last_error);
+  }
+
+  // The consumer first: it may report hints that shape the next poll.
+  const Fetched* fetched_view = std::get_if<Fetched>(&outcome);
+  const bool success = fetched_view != nullptr || std::holds_alternative<NotModified>(outcome);
+  const FetchOutcome summary = fetched_view != nullptr
+                                   ? FetchOutcome(Fetched{{}, {}, {}, {}, fetched_view->hints, {}})
+                                   : outcome;
+  if (m_on_outcome) {
+    m_on_outcome(slot.config, std::move(outcome));
+  }
+
+  const SysTime next = m_planner.next_after(slot.config.name, summary, now);
+  state.consecutive_failures = m_planner.consecutive_failures(slot.config.name);
+  if (success) {
+    state.last_success = now;
+  }
+  state.next_poll = next;
+  if (m_store != nullptr) {
+    if (const auto saved = m_store->save(state); !saved) {
+      spdlog::error("feed {}: {}", slot.config.name, saved.error().message);
+    }
+  }
+  slot.fetching = false;
+  --m_in_flight;
+  if (m_running && slot.config.enabled) {
+    arm(slot, next);
+  }
+  check_drained();
+}
+
+void FeedScheduler::run_once(std::function<void()> done) {
+  assert(!m_running && "run_once is for a scheduler that is not started");
+  auto remaining = std::make_shared<std::size_t>(0);
+  auto finished = std::make_shared<std::function<void()>>(std::move(done));
+  for (auto& [name, slot] : m_slots) {
+    if (slot->config.enabled && !slot->fetching) {
+      ++*remaining;
+    }
+  }
+  if (*remaining == 0) {
+    boost::asio::post(m_io, [finished] { (*finished)(); });
+    return;
+  }
+  for (auto& [name, slot] : m_slots) {
+    if (slot->config.enabled && !slot->fetching) {
+      begin_fetch(*slot, [remaining, finished] {
+        if (--*remaining == 0) {
+          (*finished)();
+        }
+      });
+    }
+  }
+}
+
+void FeedScheduler::stop(std::function<void()> drained) {
+  m_running = false;
+  for (auto& [name, slot] : m_slots) {
+    slot->timer.cancel();
+    slot->due.reset();
+  }
+  m_drained = std::move(drained);
+  check_drained();
+}
+
+void FeedScheduler::check_drained() {
+  if (!m_running && m_in_flight == 0 && m_drained) {
+    auto drained = std::move(m_drained);
+    m_drained = nullptr;
+    boost::asio::post(m_io, std::move(drained));
+  }
+}
+
+void FeedScheduler::report_hints(const std::string& feed, FeedScheduleHints hints) {
+  if (m_slots.contains(feed)) {
+    m_planner.report_hints(feed, std::move(hints));
+  }
+}
+
+void FeedScheduler::report_new_items(const std::string& feed, std::size_t count) {
+  if (m_slots.contains(feed)) {
+    m_planner.report_new_items(feed, count, m_clock.now());
+  }
+}
+
+std::optional<SysTime> FeedScheduler::next_due(const std::string& feed) const {
+  const auto found = m_slots.find(feed);
+  return found == m_slots.end() ? std::nullopt : found->second->due;
+}
+
+}  // namespace newsmon::feeds
