@@ -27,7 +27,7 @@ std::optional<std::string> read_input(const std::string& path) {
   return content.str();
 }
 
-nlohmann::json item_json(const feeds::ParsedFeed& feed, const feeds::FeedItem& item) {
+nlohmann::ordered_json item_json(const feeds::ParsedFeed& feed, const feeds::FeedItem& item) {
   return {
       {"feed_format", std::string(feeds::to_string(feed.format))},
       {"feed_title", feed.title},
@@ -35,8 +35,8 @@ nlohmann::json item_json(const feeds::ParsedFeed& feed, const feeds::FeedItem& i
       {"title", item.title},
       {"link", item.link},
       {"guid", item.guid},
-      {"published", item.published ? nlohmann::json(feeds::format_rfc3339_utc(*item.published))
-                                   : nlohmann::json(nullptr)},
+      {"published", item.published ? nlohmann::ordered_json(feeds::format_rfc3339_utc(*item.published))
+                                   : nlohmann::ordered_json(nullptr)},
       {"authors", item.authors},
       {"categories", item.categories},
       {"article", item.article},
@@ -76,7 +76,7 @@ int command_parse(const std::vector<std::string>& args) {
     }
     for (const auto& item : feed->items) {
       std::cout << item_json(*feed, item).dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace)
+                                               nlohmann::ordered_json::error_handler_t::replace)
                 << "\n";
     }
   }

@@ -41,6 +41,11 @@ std::optional<int> read_digits(std::string_view s, std::size_t& pos, std::size_t
   return value;
 }
 
+// SysTime (nanoseconds in 64 bits) spans 1677..2262; a feed date outside
+// these bounds is a typo, not a date.
+constexpr int k_min_year = 1700;
+constexpr int k_max_year = 2200;
+
 struct Fields {
   int year = 0;
   int month = 0;
@@ -53,7 +58,7 @@ struct Fields {
 
 std::optional<SysTime> to_time(const Fields& f) {
   if (f.month < 1 || f.month > 12 || f.hour < 0 || f.hour > 24 || f.minute < 0 || f.minute > 59 ||
-      f.second < 0 || f.second > 60 || f.year < 1000 || f.year > 9999) {
+      f.second < 0 || f.second > 60 || f.year < k_min_year || f.year > k_max_year) {
     return std::nullopt;
   }
   if (f.hour == 24 && (f.minute != 0 || f.second != 0)) {
@@ -142,10 +147,30 @@ constexpr std::array<std::string_view, 12> k_months = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december"};
 
+// Abbreviations of other languages that feeds print in RFC 822 dates
+// (Portuguese, Spanish, Italian, German, French, Dutch) where they differ
+// from the English ones.
+struct LocalMonth {
+  std::string_view name;
+  int month;
+};
+constexpr std::array k_local_months = {
+    LocalMonth{"fev", 2},  LocalMonth{"abr", 4},  LocalMonth{"mai", 5},  LocalMonth{"ago", 8},
+    LocalMonth{"set", 9},  LocalMonth{"out", 10}, LocalMonth{"dez", 12}, LocalMonth{"ene", 1},
+    LocalMonth{"dic", 12}, LocalMonth{"gen", 1},  LocalMonth{"mag", 5},  LocalMonth{"giu", 6},
+    LocalMonth{"lug", 7},  LocalMonth{"ott", 10}, LocalMonth{"okt", 10}, LocalMonth{"avr", 4},
+    LocalMonth{"juin", 6}, LocalMonth{"juil", 7}, LocalMonth{"janv", 1}, LocalMonth{"mrt", 3},
+};
+
 // A month name: its first three letters or more of it ("Sept", "June").
 int month_from_word(std::string_view word) {
   if (word.size() < 3) {
     return 0;
+  }
+  for (const auto& local : k_local_months) {
+    if (iequals(word, local.name)) {
+      return local.month;
+    }
   }
   for (std::size_t i = 0; i < k_months.size(); ++i) {
     const auto name = k_months[i];
@@ -414,7 +439,8 @@ std::optional<SysTime> parse_loose(std::string_view s) {
           continue;
         }
       }
-      if (!have_day && !have_time && is_weekday(word)) {
+      // A leading word before any number is a weekday, in whatever language.
+      if (!have_day && !have_time && (is_weekday(word) || (numbers.empty() && f.month == 0))) {
         continue;
       }
       return std::nullopt;

@@ -247,8 +247,11 @@ void append_markup(const pugi::xml_node& node, std::string& out, int depth) {
   for (const auto& child : node.children()) {
     switch (child.type()) {
       case pugi::node_pcdata:
-      case pugi::node_cdata:
         append_escaped(out, child.value(), false);
+        break;
+      case pugi::node_cdata:
+        // CDATA beside markup (an <img> element, then CDATA) holds HTML source.
+        out.append(child.value());
         break;
       case pugi::node_element: {
         std::string_view name = child.name();
@@ -332,6 +335,7 @@ struct EntryFields {
   int body_rank = 100;  // lower wins: content:encoded, Atom content, description, ...
   int link_rank = 100;
   bool title_from_media = false;
+  std::string self_link;  // feed level: the feed's own URL, a base for relative links
 };
 
 void offer_date(EntryFields& fields, int rank, const pugi::xml_node& node) {
@@ -362,6 +366,9 @@ void read_atom_link(EntryFields& fields, const pugi::xml_node& node, const std::
   if (rel.empty() || rel == "alternate") {
     rank = (type.empty() || type == "text/html" || type == "application/xhtml+xml") ? 1 : 2;
   } else if (rel == "self" || rel == "related") {
+    if (rel == "self" && fields.self_link.empty()) {
+      fields.self_link = resolve_url(base_of(node, base), href);
+    }
     rank = 4;  // better than nothing when an entry has no alternate link
   } else {
     return;
@@ -490,7 +497,7 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
       break;
     case Ns::itunes:
       if (local == "summary") {
-        offer_body(fields, 5, {html_of(child), false});
+        offer_body(fields, 5, {html_of(child), true});
       } else if (local == "author" && fields.item.authors.empty()) {
         add_unique(fields.item.authors, text_line(text_of(child)));
       }
@@ -663,10 +670,14 @@ Result<ParsedFeed> read_xml_feed(const pugi::xml_document& document, const std::
                                                                        : FeedFormat::rss20;
     const pugi::xml_node channel = root.child("channel");
     const NsScope channel_scope(&root_scope, channel);
-    const std::string channel_base = base_of(channel, base);
+    std::string channel_base = base_of(channel, base);
     EntryFields head = read_feed_head(channel, channel_scope, channel_base);
+    if (channel_base.empty() && is_absolute_url(head.self_link)) {
+      channel_base = head.self_link;
+      base = head.self_link;
+    }
     feed.title = head.item.title;
-    feed.link = head.item.link;
+    feed.link = resolve_url(channel_base, head.item.link);
     read_hints(channel, feed.hints);
     const std::string item_base = fallback_base(channel_base, feed.link);
     collect(channel, channel_scope, "item", item_base, {});
@@ -701,8 +712,11 @@ Result<ParsedFeed> read_xml_feed(const pugi::xml_document& document, const std::
       feed.items.push_back(read_entry(root, root_scope, options.base_url, {}, options));
     } else {
       EntryFields head = read_feed_head(root, root_scope, base);
+      if (base.empty() && is_absolute_url(head.self_link)) {
+        base = head.self_link;
+      }
       feed.title = head.item.title;
-      feed.link = head.item.link;
+      feed.link = resolve_url(base, head.item.link);
       collect(root, root_scope, "entry", fallback_base(base, feed.link), head.item.authors);
     }
   } else {
