@@ -856,6 +856,8 @@ Result<ParsedFeed> parse_json(std::string_view text, const ParseOptions& options
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::out_of_range& error) {
+    return Error{std::string("JSON error: ") + error.what()};  // a number too large, "1e999"
   } catch (const nlohmann::json::parse_error& error) {
     // nlohmann's message quotes everything read so far: keep only the reason.
     std::string_view reason = error.what();
