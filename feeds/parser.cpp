@@ -634,21 +634,25 @@ Result<ParsedFeed> read_xml_feed(const pugi::xml_document& document, const std::
       if (container != root) {
         return;  // the search below the root finds these too
       }
-      std::vector<pugi::xml_node> stack{root};
+      // Depth first, in document order, without recursion.
+      std::vector<pugi::xml_node> stack;
+      for (auto child = root.last_child(); child; child = child.previous_sibling()) {
+        stack.push_back(child);
+      }
       while (!stack.empty()) {
         const pugi::xml_node node = stack.back();
         stack.pop_back();
+        if (node.type() != pugi::node_element) {
+          continue;
+        }
+        if (qname(node, scope).local == item_name) {
+          if (item_complete(node, text, error_offset)) {
+            feed.items.push_back(read_entry(node, scope, item_base, feed_authors, options));
+          }
+          continue;
+        }
         for (auto child = node.last_child(); child; child = child.previous_sibling()) {
-          if (child.type() != pugi::node_element) {
-            continue;
-          }
-          if (qname(child, scope).local == item_name) {
-            if (item_complete(child, text, error_offset)) {
-              feed.items.push_back(read_entry(child, scope, item_base, feed_authors, options));
-            }
-          } else {
-            stack.push_back(child);
-          }
+          stack.push_back(child);
         }
       }
       return;
