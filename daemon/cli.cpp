@@ -19,7 +19,8 @@ struct Command {
 
 constexpr std::array k_commands = {
     Command{"run", "run -c FILE", "run the daemon in the foreground", command_run},
-    Command{"once", "once -c FILE", "poll every feed once, deliver alerts, print a summary",
+    Command{"once", "once -c FILE [--deliver-timeout 10s]",
+            "poll every feed once, deliver alerts, print a summary",
             command_once},
     Command{"check-config", "check-config -c FILE [--reference]",
             "validate a config; print every problem located", command_check_config},

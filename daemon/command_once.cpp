@@ -1,12 +1,92 @@
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
 #include <iostream>
 
+#include "common/clock.hpp"
+#include "common/metrics.hpp"
+#include "config/loader.hpp"
+#include "config/units.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/pipeline.hpp"
+#include "daemon/state_directory.hpp"
 
 namespace newsmon::daemon {
 
-int command_once(const std::vector<std::string>&) {
-  std::cerr << "newsmon once: feed polling is not built yet\n";
-  return k_exit_failure;
+int command_once(const std::vector<std::string>& args) {
+  ParsedArgs parsed = parse_args(args, {{"--config", "-c", true}, {"--deliver-timeout", "", true}});
+  if (parsed.error) {
+    return usage_error("once", *parsed.error);
+  }
+  if (!parsed.positional.empty()) {
+    return usage_error("once", "unexpected argument '" + parsed.positional.front() + "'");
+  }
+  auto config_path = parsed.options.find("--config");
+  if (config_path == parsed.options.end()) {
+    return usage_error("once", "missing -c FILE");
+  }
+  std::chrono::milliseconds deliver_budget = std::chrono::seconds(10);
+  if (auto it = parsed.options.find("--deliver-timeout"); it != parsed.options.end()) {
+    auto budget = config::parse_duration(it->second);
+    if (!budget) {
+      return usage_error("once", "--deliver-timeout takes a duration like 10s, got '" + it->second + "'");
+    }
+    deliver_budget = *budget;
+  }
+  auto loaded = config::load_config_file(config_path->second);
+  if (!loaded.config) {
+    for (const auto& error : loaded.errors) {
+      std::cerr << error.to_string() << "\n";
+    }
+    return k_exit_usage;
+  }
+  setup_logging(loaded.config->log_level);
+  auto state = StateDirectory::open(loaded.config->state_dir);
+  if (!state) {
+    spdlog::error("{}", state.error().message);
+    return k_exit_failure;
+  }
+
+  boost::asio::io_context io;
+  SystemClock clock;
+  Metrics metrics;
+  std::optional<CycleSummary> summary;
+  std::unique_ptr<Pipeline> pipeline;
+  try {
+    pipeline = std::make_unique<Pipeline>(io, *loaded.config, (*state)->database(), metrics, clock);
+  } catch (const sqlite::SqliteError& error) {
+    spdlog::error("cannot start: {}", error.what());
+    return k_exit_failure;
+  }
+  // Interrupted: stop where we are; decided alerts stay in the outbox.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&io](const boost::system::error_code& error, int) {
+    if (!error) {
+      spdlog::warn("interrupted; undelivered alerts stay in the outbox for the next run");
+      io.stop();
+    }
+  });
+  pipeline->run_once(deliver_budget, [&](const CycleSummary& result) {
+    summary = result;
+    signals.cancel();
+    io.stop();
+  });
+  io.run();
+  pipeline.reset();
+  if (!summary) {
+    return k_exit_failure;
+  }
+  std::printf("%s\n", summary->line().c_str());
+  if (summary->pending > 0) {
+    spdlog::error("{} alerts could not be delivered within {}; they stay in the outbox for the next run",
+                  summary->pending, config::format_duration(deliver_budget));
+    return k_exit_failure;
+  }
+  return k_exit_ok;
 }
 
 }  // namespace newsmon::daemon

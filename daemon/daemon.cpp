@@ -3,11 +3,17 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdio>
 
 #include "config/loader.hpp"
 #include "daemon/logging.hpp"
 
 namespace newsmon::daemon {
+namespace {
+
+constexpr std::chrono::seconds k_stop_flush_budget{5};
+
+}  // namespace
 
 Daemon::Daemon(std::string config_path, config::Config config,
                std::unique_ptr<StateDirectory> state)
@@ -22,6 +28,16 @@ int Daemon::run() {
     spdlog::error("{}", started.error().message);
     return 1;
   }
+  try {
+    m_pipeline = std::make_unique<Pipeline>(m_io, m_config, m_state->database(), m_metrics, m_clock);
+  } catch (const sqlite::SqliteError& error) {
+    spdlog::error("cannot start: {}", error.what());
+    return 1;
+  }
+  m_pipeline->start([](const CycleSummary& summary) {
+    std::printf("%s\n", summary.line().c_str());
+    std::fflush(stdout);
+  });
   m_metrics.set("newsmon_up", {}, 1);
   wait_for_signal();
   schedule_watchdog();
@@ -69,6 +85,7 @@ void Daemon::reload() {
   }
   m_config = std::move(*loaded.config);
   set_log_level(m_config.log_level);
+  m_pipeline->reconfigure(m_config);
   m_metrics.increment("newsmon_config_reloads_total", {{"result", "applied"}});
   spdlog::info("reloaded: {}", status_line());
   m_notifier.ready(status_line());
@@ -81,10 +98,18 @@ void Daemon::stop() {
   m_stopping = true;
   m_notifier.stopping();
   m_signals.cancel();
+  // In-flight fetches are decided and the outbox gets a moment to drain; what
+  // is left is delivered at the next start.
+  m_pipeline->stop(k_stop_flush_budget, [this] { finish_stop(); });
+}
+
+void Daemon::finish_stop() {
   m_watchdog_timer.cancel();
   if (m_http) {
     m_http->close();
   }
+  m_pipeline.reset();
+  m_io.stop();
 }
 
 Status Daemon::start_http_endpoint() {

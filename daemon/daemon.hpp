@@ -12,6 +12,7 @@
 #include "common/metrics.hpp"
 #include "config/config.hpp"
 #include "daemon/http_endpoint.hpp"
+#include "daemon/pipeline.hpp"
 #include "daemon/state_directory.hpp"
 #include "daemon/systemd_notifier.hpp"
 
@@ -28,6 +29,7 @@ class Daemon {
   void wait_for_signal();
   void reload();
   void stop();
+  void finish_stop();
   void schedule_watchdog();
   Status start_http_endpoint();
   std::string status_line() const;
@@ -41,6 +43,8 @@ class Daemon {
   std::string m_config_path;
   config::Config m_config;
   std::unique_ptr<StateDirectory> m_state;
+  SystemClock m_clock;
+  std::unique_ptr<Pipeline> m_pipeline;
   bool m_stopping = false;
 };
 

@@ -1,0 +1,356 @@
+#include "daemon/pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <cstdio>
+#include <random>
+
+#include "alerts/dispatcher.hpp"
+#include "alerts/outbox.hpp"
+#include "alerts/routes.hpp"
+#include "alerts/sinks/registry.hpp"
+#include "dedup/dedup.hpp"
+#include "dedup/sqlite_store.hpp"
+#include "dedup/text.hpp"
+#include "feeds/fetch_state_store.hpp"
+#include "feeds/fetcher.hpp"
+#include "feeds/parser.hpp"
+#include "feeds/scheduler.hpp"
+#include "net/http_client.hpp"
+
+namespace newsmon::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Which feeds have had their first poll recorded, so `first_poll: seed`
+// applies once per feed, across restarts. Written in the same transaction as
+// the feed's first items.
+class FirstPollLedger {
+ public:
+  explicit FirstPollLedger(sqlite::Database& db)
+      : m_insert(with_schema(db).prepare(
+            "INSERT OR IGNORE INTO feed_first_poll (feed, polled_at) VALUES (?, ?)")),
+        m_select(db.prepare("SELECT 1 FROM feed_first_poll WHERE feed = ?")) {}
+
+  bool seen(const std::string& feed) {
+    m_select.bind(1, feed);
+    bool found = m_select.step();
+    m_select.reset();
+    return found;
+  }
+
+  void mark(const std::string& feed, SysTime at) {
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch());
+    m_insert.bind(1, feed).bind(2, static_cast<std::int64_t>(seconds.count()));
+    m_insert.run();
+  }
+
+ private:
+  static sqlite::Database& with_schema(sqlite::Database& db) {
+    db.exec("CREATE TABLE IF NOT EXISTS feed_first_poll ("
+            " feed TEXT PRIMARY KEY, polled_at INTEGER NOT NULL)");
+    return db;
+  }
+
+  sqlite::Statement m_insert;
+  sqlite::Statement m_select;
+};
+
+// The article's body: the dated article minus its " date YYYY-MM-DD " prefix.
+std::string_view article_body(std::string_view article) {
+  constexpr std::size_t k_prefix = std::string_view(" date YYYY-MM-DD ").size();
+  return article.size() >= k_prefix ? article.substr(k_prefix) : std::string_view();
+}
+
+// A stable id per item of a feed: 16 hex digits, also the story id when the
+// item starts a story (the idempotency key and the archive file name).
+std::string item_id(const std::string& feed, const feeds::FeedItem& item) {
+  std::string key = feed + '\n' + (!item.guid.empty() ? item.guid : item.link) + '\n';
+  if (item.guid.empty() && item.link.empty()) {
+    key += item.title + '\n' + item.article.substr(0, 17);
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx",
+                static_cast<unsigned long long>(dedup::hash_bytes(key)));
+  return hex;
+}
+
+dedup::DedupOptions dedup_options(const config::Config& config) {
+  dedup::DedupOptions options;
+  options.mode = config.dedup.mode;
+  options.window = config.dedup.window;
+  options.threshold = config.dedup.threshold;
+  options.capacity = config.dedup.capacity;
+  options.time_source = dedup::TimeSource::arrival;
+  return options;
+}
+
+}  // namespace
+
+std::string CycleSummary::line() const {
+  return "feeds=" + std::to_string(feeds) + " ok=" + std::to_string(ok) +
+         " not_modified=" + std::to_string(not_modified) + " failed=" + std::to_string(failed) +
+         " items=" + std::to_string(items) + " new_stories=" + std::to_string(new_stories) +
+         " duplicates=" + std::to_string(duplicates) + " alerts=" + std::to_string(alerts) +
+         " seeded=" + std::to_string(seeded) + " pending=" + std::to_string(pending);
+}
+
+class Pipeline::Impl {
+ public:
+  Impl(boost::asio::io_context& io, const config::Config& config, sqlite::Database& db,
+       Metrics& metrics, const Clock& clock)
+      : m_io(io),
+        m_config(config),
+        m_db(db),
+        m_metrics(metrics),
+        m_clock(clock),
+        m_http(io, net::HttpClientOptions{config.fetch.concurrency, config.fetch.per_host,
+                                          config.fetch.allow_file_urls}),
+        m_fetcher(m_http, clock, fetcher_options(config)),
+        m_fetch_state(db),
+        m_scheduler(io, m_fetcher, &m_fetch_state, clock, feeds::SchedulePolicy{},
+                    std::random_device{}(),
+                    [this](const config::FeedConfig& feed, feeds::FetchOutcome outcome) {
+                      return on_outcome(feed, std::move(outcome));
+                    }),
+        m_engine(dedup_options(config), std::make_unique<dedup::SqliteWindowStore>(db)),
+        m_outbox(db, clock),
+        m_dispatcher(io, m_outbox, clock, metrics),
+        m_first_polls(db),
+        m_router(config.alerts) {
+    for (const auto& sink : config.alerts) {
+      m_dispatcher.add_sink(alerts::make_sink(sink, m_http), sink.max_attempts);
+    }
+    m_scheduler.set_feeds(config.feeds);
+  }
+
+  void start(std::function<void(const CycleSummary&)> on_pass) {
+    m_on_pass = std::move(on_pass);
+    m_dispatcher.start();
+    m_scheduler.start();
+  }
+
+  void run_once(std::chrono::milliseconds budget, std::function<void(const CycleSummary&)> done) {
+    m_dispatcher.start();
+    m_scheduler.run_once([this, budget, done = std::move(done)] {
+      m_dispatcher.drain(budget, [this, done](const alerts::DrainReport& report) {
+        m_summary.pending = report.pending + report.orphaned;
+        m_summary.items = m_engine.stats().keys;
+        done(m_summary);
+      });
+    });
+  }
+
+  void reconfigure(const config::Config& config) {
+    if (config.alerts.size() != m_config.alerts.size() || config.dedup.mode != m_config.dedup.mode ||
+        config.dedup.window != m_config.dedup.window || config.fetch.concurrency != m_config.fetch.concurrency) {
+      spdlog::warn("reload: changes to alerts, dedup and fetch settings take effect at the next restart; "
+                   "feed changes apply now");
+    }
+    m_config.feeds = config.feeds;
+    m_passed.clear();
+    m_scheduler.set_feeds(config.feeds);
+  }
+
+  void stop(std::chrono::milliseconds budget, std::function<void()> done) {
+    m_scheduler.stop([this, budget, done = std::move(done)] {
+      m_dispatcher.drain(budget, [done](const alerts::DrainReport& report) {
+        if (report.pending > 0) {
+          spdlog::warn("stopping with {} alerts still in the outbox; they go out at the next start",
+                       report.pending);
+        }
+        done();
+      });
+    });
+  }
+
+ private:
+  static feeds::FetcherOptions fetcher_options(const config::Config& config) {
+    feeds::FetcherOptions options;
+    options.user_agent = config.fetch.user_agent;
+    options.connect_timeout = config.defaults.connect_timeout;
+    options.max_redirects = config.defaults.max_redirects;
+    return options;
+  }
+
+  // Returns false when a fetched body could not be processed, so the scheduler
+  // keeps the old validators and the body is fetched again.
+  bool on_outcome(const config::FeedConfig& feed, feeds::FetchOutcome outcome) {
+    std::string_view result = feeds::outcome_name(outcome);
+    m_metrics.increment("newsmon_feed_fetches_total", {{"feed", feed.name}, {"result", std::string(result)}});
+    bool consumed = true;
+    if (auto* fetched = std::get_if<feeds::Fetched>(&outcome)) {
+      m_metrics.increment("newsmon_feed_fetch_bytes_total", {{"feed", feed.name}},
+                          static_cast<double>(fetched->body.size()));
+      consumed = ingest(feed, *fetched);
+      ++(consumed ? m_summary.ok : m_summary.failed);
+    } else if (std::holds_alternative<feeds::NotModified>(outcome)) {
+      ++m_summary.not_modified;
+    } else {
+      ++m_summary.failed;
+    }
+    ++m_summary.feeds;
+    note_polled(feed.name);
+    return consumed;
+  }
+
+  bool ingest(const config::FeedConfig& feed, const feeds::Fetched& fetched) {
+    const SysTime now = m_clock.now();
+    auto parsed = feeds::parse_feed(
+        fetched.body,
+        feeds::ParseOptions{fetched.effective_url.empty() ? feed.url : fetched.effective_url,
+                            fetched.content_type, now});
+    if (!parsed) {
+      m_metrics.increment("newsmon_feed_parse_errors_total", {{"feed", feed.name}});
+      spdlog::warn("feed {}: cannot parse the feed: {}", feed.name, parsed.error().message);
+      return false;
+    }
+    for (const auto& warning : parsed->warnings) {
+      spdlog::debug("feed {}: {}", feed.name, warning);
+    }
+    m_scheduler.report_hints(feed.name, feeds::FeedScheduleHints{parsed->hints.ttl,
+                                                                 parsed->hints.skip_hours,
+                                                                 parsed->hints.skip_days});
+    m_metrics.increment("newsmon_feed_items_total", {{"feed", feed.name}},
+                        static_cast<double>(parsed->items.size()));
+
+    CycleSummary counts;
+    std::size_t fresh = 0;
+    try {
+      sqlite::Transaction transaction(m_db);
+      const bool seeding = feed.first_poll == config::FirstPoll::seed && !m_first_polls.seen(feed.name);
+      for (const auto& item : parsed->items) {
+        auto decision = m_engine.observe(dedup::DedupItem{
+            item_id(feed.name, item), feed.name, item.guid, item.link, item.title,
+            std::string(article_body(item.article)), item.published.value_or(now), now});
+        if (!decision) {
+          throw sqlite::SqliteError(decision.error().message, 0);
+        }
+        fresh += decision->kind == dedup::DedupDecision::Kind::repeat ? 0 : 1;
+        record(feed, item, *decision, seeding, now, counts);
+      }
+      m_first_polls.mark(feed.name, now);
+      transaction.commit();
+    } catch (const sqlite::SqliteError& error) {
+      spdlog::error("feed {}: cannot record its items in the state store ({}); nothing was "
+                    "alerted and the feed will be fetched and decided again",
+                    feed.name, error.what());
+      if (auto restored = m_engine.restore(); !restored) {
+        spdlog::error("dedup window reload failed: {}", restored.error().message);
+      }
+      return false;
+    }
+    m_summary.new_stories += counts.new_stories;
+    m_summary.duplicates += counts.duplicates;
+    m_summary.alerts += counts.alerts;
+    m_summary.seeded += counts.seeded;
+    if (counts.seeded > 0) {
+      spdlog::info("feed {}: first poll, {} stories seeded without alerts", feed.name, counts.seeded);
+    }
+    m_scheduler.report_new_items(feed.name, fresh);
+    if (counts.alerts > 0) {
+      m_dispatcher.notify();
+    }
+    return true;
+  }
+
+  void record(const config::FeedConfig& feed, const feeds::FeedItem& item,
+              const dedup::DedupDecision& decision, bool seeding, SysTime now, CycleSummary& counts) {
+    using Kind = dedup::DedupDecision::Kind;
+    static constexpr const char* k_kind_names[] = {"new_story", "repeat", "duplicate"};
+    m_metrics.increment("newsmon_dedup_decisions_total",
+                        {{"kind", k_kind_names[static_cast<int>(decision.kind)]}});
+    if (decision.kind == Kind::duplicate) {
+      ++counts.duplicates;
+      spdlog::debug("feed {}: '{}' joins story {} (score {:.2f})", feed.name, item.title,
+                    decision.story_id, decision.score);
+      return;
+    }
+    if (decision.kind != Kind::new_story) {
+      return;
+    }
+    ++counts.new_stories;
+    if (seeding) {
+      ++counts.seeded;
+      return;
+    }
+    alerts::Alert alert;
+    alert.event = alerts::AlertEvent::new_story;
+    alert.story_id = decision.story_id;
+    alert.feed = alerts::AlertFeed{feed.name, feed.url, feed.tags};
+    alert.item = alerts::AlertItem{item.title, item.link, item.guid, item.published};
+    alert.article = item.article;
+    alert.detected_at = now;
+    for (const auto& sink : m_router.route(alert)) {
+      auto enqueued = m_outbox.enqueue(sink, alert);
+      if (!enqueued) {
+        throw sqlite::SqliteError(enqueued.error().message, 0);
+      }
+      m_metrics.increment("newsmon_alerts_enqueued_total", {{"sink", sink}});
+      ++counts.alerts;
+    }
+  }
+
+  // A pass ends when every enabled feed has reported since the last one.
+  void note_polled(const std::string& feed) {
+    if (!m_on_pass) {
+      return;
+    }
+    m_passed.insert(feed);
+    std::size_t enabled = 0;
+    for (const auto& configured : m_config.feeds) {
+      enabled += configured.enabled ? 1 : 0;
+    }
+    if (m_passed.size() >= enabled) {
+      m_summary.items = m_engine.stats().keys;
+      m_summary.pending = m_dispatcher.report().pending;
+      m_on_pass(m_summary);
+      m_summary = CycleSummary{};
+      m_passed.clear();
+    }
+  }
+
+  boost::asio::io_context& m_io;
+  config::Config m_config;
+  sqlite::Database& m_db;
+  Metrics& m_metrics;
+  const Clock& m_clock;
+  net::HttpClient m_http;
+  feeds::FeedFetcher m_fetcher;
+  feeds::FetchStateStore m_fetch_state;
+  feeds::FeedScheduler m_scheduler;
+  dedup::DedupEngine m_engine;
+  alerts::Outbox m_outbox;
+  alerts::AlertDispatcher m_dispatcher;
+  FirstPollLedger m_first_polls;
+  alerts::Router m_router;
+  CycleSummary m_summary;
+  std::set<std::string> m_passed;
+  std::function<void(const CycleSummary&)> m_on_pass;
+};
+
+Pipeline::Pipeline(boost::asio::io_context& io, const config::Config& config, sqlite::Database& db,
+                   Metrics& metrics, const Clock& clock)
+    : m_impl(std::make_unique<Impl>(io, config, db, metrics, clock)) {}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::start(std::function<void(const CycleSummary&)> on_pass) {
+  m_impl->start(std::move(on_pass));
+}
+
+void Pipeline::run_once(std::chrono::milliseconds deliver_budget,
+                        std::function<void(const CycleSummary&)> done) {
+  m_impl->run_once(deliver_budget, std::move(done));
+}
+
+void Pipeline::reconfigure(const config::Config& config) { m_impl->reconfigure(config); }
+
+void Pipeline::stop(std::chrono::milliseconds flush_budget, std::function<void()> done) {
+  m_impl->stop(flush_budget, std::move(done));
+}
+
+}  // namespace newsmon::daemon
