@@ -211,11 +211,10 @@ FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, 
       m_store(store),
       m_clock(clock),
       m_planner(policy, seed),
-      m_on_outcome(std::move(on_outcome)),
-      m_alive(std::make_shared<FeedScheduler*>(this)) {}
+      m_on_outcome(std::move(on_outcome)) {}
 
 FeedScheduler::~FeedScheduler() {
-  m_alive.reset();
+  *m_alive = false;
   for (auto& [name, slot] : m_slots) {
     slot->timer.cancel();
   }
@@ -262,14 +261,12 @@ void FeedScheduler::start() {
 void FeedScheduler::arm(Slot& slot, SysTime due) {
   slot.due = due;
   slot.timer.expires_after(until(m_clock.now(), due));
-  std::weak_ptr<FeedScheduler*> alive = m_alive;
   Slot* target = &slot;
-  slot.timer.async_wait([alive, target](const boost::system::error_code& error) {
-    const auto self = alive.lock();
-    if (!self || error) {
+  slot.timer.async_wait([this, alive = m_alive, target](const boost::system::error_code& error) {
+    if (!*alive || error) {
       return;
     }
-    (*self)->on_due(*target);
+    on_due(*target);
   });
 }
 
@@ -288,16 +285,14 @@ void FeedScheduler::begin_fetch(Slot& slot, std::function<void()> after) {
   slot.fetching = true;
   slot.due.reset();
   ++m_in_flight;
-  std::weak_ptr<FeedScheduler*> alive = m_alive;
   Slot* target = &slot;
   m_fetcher.fetch(slot.config, slot.state.validators,
-                  [alive, target, after = std::move(after)](FetchOutcome outcome) {
-                    const auto self = alive.lock();
-                    if (!self) {
+                  [this, alive = m_alive, target, after = std::move(after)](FetchOutcome outcome) {
+                    if (!*alive) {
                       return;
                     }
-                    (*self)->finish(*target, std::move(outcome));
-                    if (after) {
+                    finish(*target, std::move(outcome));
+                    if (after && *alive) {
                       after();
                     }
                   });

@@ -161,7 +161,8 @@ class FeedScheduler {
   SchedulePlanner m_planner;
   OutcomeHandler m_on_outcome;
   std::map<std::string, std::unique_ptr<Slot>> m_slots;
-  std::shared_ptr<FeedScheduler*> m_alive;
+  // Shared with queued handlers, cleared by the destructor.
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
   bool m_running = false;
   std::size_t m_in_flight = 0;
   std::function<void()> m_drained;
