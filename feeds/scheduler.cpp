@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cassert>
+#include <set>
 
 #include "net/url.hpp"
 
@@ -201,6 +202,7 @@ struct FeedScheduler::Slot {
   boost::asio::steady_timer timer;
   std::optional<SysTime> due;
   bool fetching = false;
+  bool retired = false;  // dropped by a reload while fetching: erased when it finishes
 };
 
 FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, FetchStateStore* store,
@@ -221,8 +223,26 @@ FeedScheduler::~FeedScheduler() {
 }
 
 void FeedScheduler::set_feeds(const std::vector<config::FeedConfig>& feeds) {
+  std::set<std::string> wanted;
+  for (const auto& feed : feeds) {
+    wanted.insert(feed.name);
+  }
+  for (auto it = m_slots.begin(); it != m_slots.end();) {
+    Slot& slot = *it->second;
+    if (wanted.contains(it->first)) {
+      ++it;
+    } else if (slot.fetching) {
+      slot.retired = true;  // its callback still points at it
+      slot.timer.cancel();
+      ++it;
+    } else {
+      it = m_slots.erase(it);
+    }
+  }
+  const SysTime now = m_clock.now();
   for (const auto& feed : feeds) {
     auto& slot = m_slots[feed.name];
+    bool schedule = false;
     if (!slot) {
       slot = std::make_unique<Slot>(m_io, feed);
       slot->state.feed = feed.name;
@@ -235,16 +255,28 @@ void FeedScheduler::set_feeds(const std::vector<config::FeedConfig>& feeds) {
           slot->state = std::move(*loaded.value());
         }
       }
+      schedule = true;
     } else {
+      // A reload: validators belong to a URL, timing to an interval.
       if (slot->config.url != feed.url) {
         slot->state = FeedFetchState{};
         slot->state.feed = feed.name;
         slot->state.url = feed.url;
       }
+      schedule = slot->config.url != feed.url || slot->config.interval != feed.interval ||
+                 slot->config.enabled != feed.enabled || slot->retired;
       slot->config = feed;
+      slot->retired = false;
     }
     m_planner.add_feed(feed.name, feed.interval, net::host_key(feed.url),
                        slot->state.consecutive_failures);
+    if (m_running && schedule && !slot->fetching) {
+      slot->timer.cancel();
+      slot->due.reset();
+      if (feed.enabled) {
+        arm(*slot, m_planner.first_due(feed.name, now, slot->state.next_poll));
+      }
+    }
   }
 }
 
@@ -342,7 +374,10 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
   }
   slot.fetching = false;
   --m_in_flight;
-  if (m_running && slot.config.enabled) {
+  if (slot.retired) {
+    const std::string name = slot.config.name;
+    m_slots.erase(name);
+  } else if (m_running && slot.config.enabled) {
     arm(slot, next);
   }
   check_drained();

@@ -129,7 +129,10 @@ class FeedScheduler {
   FeedScheduler& operator=(const FeedScheduler&) = delete;
 
   // The feeds to poll (disabled ones are kept but never fetched). Loads each
-  // feed's persisted validators and backoff; a feed whose URL changed starts fresh.
+  // new feed's persisted validators and backoff. Called again (SIGHUP
+  // reload), it keeps the state of unchanged feeds, drops feeds no longer
+  // listed (a fetch in flight is still reported), and reschedules feeds whose
+  // URL, interval or enabled flag changed; a feed whose URL changed starts fresh.
   void set_feeds(const std::vector<config::FeedConfig>& feeds);
 
   // Polls every enabled feed on its own schedule until stop().
