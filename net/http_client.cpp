@@ -184,7 +184,7 @@ class HttpClient::Impl {
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
 
-  void watch(curl_socket_t socket, int what, Watch* existing);
+  void watch(curl_socket_t socket, int what);
   void arm(const WatchPtr& watch);
   void socket_ready(const WatchPtr& watch, int direction);
   void timer_expired();
@@ -543,12 +543,12 @@ bool HttpClient::Impl::drain_messages() {
 }
 
 int HttpClient::Impl::on_socket(CURL* /*easy*/, curl_socket_t socket, int what, void* user,
-                                void* socket_user) {
-  static_cast<Impl*>(user)->watch(socket, what, static_cast<Watch*>(socket_user));
+                                void* /*socket_user*/) {
+  static_cast<Impl*>(user)->watch(socket, what);
   return 0;
 }
 
-void HttpClient::Impl::watch(curl_socket_t socket, int what, Watch* /*existing*/) {
+void HttpClient::Impl::watch(curl_socket_t socket, int what) {
   auto found = m_watches.find(socket);
   if (what == CURL_POLL_REMOVE) {
     if (found != m_watches.end()) {
