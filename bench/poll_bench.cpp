@@ -96,12 +96,8 @@ int main(int argc, char** argv) {
                                    }
                                  });
   scheduler.set_feeds(feeds);
-  // One transaction for the pass: the state rows are written as outcomes
-  // arrive, committed once (as the daemon will do per pass).
-  db.exec("BEGIN");
   scheduler.run_once([] {});
   io.run();
-  db.exec("COMMIT");
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 

@@ -213,10 +213,14 @@ FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, 
       m_store(store),
       m_clock(clock),
       m_planner(policy, seed),
-      m_on_outcome(std::move(on_outcome)) {}
+      m_on_outcome(std::move(on_outcome)),
+      m_flush_timer(io),
+      m_flush_delay(policy.state_flush_delay) {}
 
 FeedScheduler::~FeedScheduler() {
   *m_alive = false;
+  flush_state();
+  m_flush_timer.cancel();
   for (auto& [name, slot] : m_slots) {
     slot->timer.cancel();
   }
@@ -367,11 +371,7 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
     state.last_success = now;
   }
   state.next_poll = next;
-  if (m_store != nullptr) {
-    if (const auto saved = m_store->save(state); !saved) {
-      spdlog::error("feed {}: {}", slot.config.name, saved.error().message);
-    }
-  }
+  mark_dirty(slot);
   slot.fetching = false;
   --m_in_flight;
   if (slot.retired) {
@@ -381,6 +381,40 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
     arm(slot, next);
   }
   check_drained();
+}
+
+void FeedScheduler::mark_dirty(const Slot& slot) {
+  if (m_store == nullptr) {
+    return;
+  }
+  const bool armed = !m_dirty.empty();
+  m_dirty.insert_or_assign(slot.config.name, slot.state);
+  if (armed) {
+    return;
+  }
+  m_flush_timer.expires_after(m_flush_delay);
+  m_flush_timer.async_wait([this, alive = m_alive](const boost::system::error_code& error) {
+    if (*alive && !error) {
+      flush_state();
+    }
+  });
+}
+
+void FeedScheduler::flush_state() {
+  if (m_store == nullptr || m_dirty.empty()) {
+    return;
+  }
+  std::vector<FeedFetchState> states;
+  states.reserve(m_dirty.size());
+  for (auto& [name, state] : m_dirty) {
+    states.push_back(std::move(state));
+  }
+  m_dirty.clear();
+  m_flush_timer.cancel();
+  if (const auto saved = m_store->save_all(states); !saved) {
+    // Validators and status only: the next poll refetches in full.
+    spdlog::error("{} feeds: {}", states.size(), saved.error().message);
+  }
 }
 
 void FeedScheduler::run_once(std::function<void()> done) {
@@ -398,8 +432,9 @@ void FeedScheduler::run_once(std::function<void()> done) {
   }
   for (auto& [name, slot] : m_slots) {
     if (slot->config.enabled && !slot->fetching) {
-      begin_fetch(*slot, [remaining, finished] {
+      begin_fetch(*slot, [this, remaining, finished] {
         if (--*remaining == 0) {
+          flush_state();
           (*finished)();
         }
       });
@@ -419,6 +454,7 @@ void FeedScheduler::stop(std::function<void()> drained) {
 
 void FeedScheduler::check_drained() {
   if (!m_running && m_in_flight == 0 && m_drained) {
+    flush_state();
     auto drained = std::move(m_drained);
     m_drained = nullptr;
     boost::asio::post(m_io, std::move(drained));
