@@ -26,12 +26,24 @@ poll() {  # corpus-size label state-file
 }
 trap 'serve stop 1000 2>/dev/null || true; serve stop 5000 2>/dev/null || true' EXIT
 
+# The fetch floor for comparison: curl --parallel over the same URLs.
+curl_floor() {  # corpus-size
+  local config=$BENCH_CACHE/curl-$1.cfg
+  for ((i = 0; i < $1; i++)); do
+    printf 'url = "http://127.0.0.1:%s/feed-%05d.xml"\noutput = "/dev/null"\n' "$PORT" "$i"
+  done >"$config"
+  /usr/bin/time -f "curl-parallel-$1 wall_s=%e cpu_s=%U+%S peak_rss_kb=%M" \
+    curl -s --compressed --parallel --parallel-max "$TOTAL" -K "$config" 2>&1 | grep curl-parallel
+}
+
 rm -f "$BENCH_CACHE"/state-*.db*
 serve start 1000
+curl_floor 1000
 poll 1000 cold-1000 "$BENCH_CACHE/state-1000.db"
 poll 1000 warm-1000 "$BENCH_CACHE/state-1000.db"
 serve stop 1000
 serve start 5000
+curl_floor 5000
 poll 5000 cold-5000 "$BENCH_CACHE/state-5000.db"
 poll 5000 warm-5000 "$BENCH_CACHE/state-5000.db"
 serve stop 5000
