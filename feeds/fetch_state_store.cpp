@@ -118,4 +118,19 @@ Status FetchStateStore::save(const FeedFetchState& state) {
   }
 }
 
+Status FetchStateStore::save_all(const std::vector<FeedFetchState>& states) {
+  try {
+    sqlite::Transaction transaction(m_db);
+    for (const auto& state : states) {
+      if (auto saved = save(state); !saved) {
+        return saved;
+      }
+    }
+    transaction.commit();
+    return ok_status();
+  } catch (const sqlite::SqliteError& error) {
+    return Error{std::string("saving fetch state: ") + error.what()};
+  }
+}
+
 }  // namespace newsmon::feeds

@@ -37,6 +37,9 @@ class FetchStateStore {
   Result<std::optional<FeedFetchState>> load(std::string_view feed);
   Result<std::vector<FeedFetchState>> load_all();  // ordered by feed name
   Status save(const FeedFetchState& state);
+  // Several at once in one transaction: one commit per poll pass instead of
+  // one per feed (a commit costs more than a conditional GET).
+  Status save_all(const std::vector<FeedFetchState>& states);
 
  private:
   sqlite::Database& m_db;

@@ -182,6 +182,22 @@ FetchOutcome classify(net::HttpResult result, SysTime now) {
   return Failed{status == 0 ? std::string("no HTTP status") : status_text};
 }
 
+net::HttpClientOptions http_client_options(const config::Config& config) {
+  net::HttpClientOptions options;
+  options.max_total = config.fetch.concurrency;
+  options.max_per_host = config.fetch.per_host;
+  options.allow_file_urls = config.fetch.allow_file_urls;
+  return options;
+}
+
+FetcherOptions fetcher_options(const config::Config& config) {
+  FetcherOptions options;
+  options.user_agent = config.fetch.user_agent;
+  options.connect_timeout = config.defaults.connect_timeout;
+  options.max_redirects = config.defaults.max_redirects;
+  return options;
+}
+
 FeedFetcher::FeedFetcher(net::HttpClient& client, const Clock& clock, FetcherOptions options)
     : m_client(client), m_clock(clock), m_options(std::move(options)) {}
 

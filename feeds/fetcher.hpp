@@ -90,6 +90,10 @@ struct FetcherOptions {
   std::chrono::seconds low_speed_time{15};
 };
 
+// The daemon's settings for the shared client and the fetcher.
+net::HttpClientOptions http_client_options(const config::Config& config);
+FetcherOptions fetcher_options(const config::Config& config);
+
 using FetchCallback = std::function<void(FetchOutcome)>;
 
 class FeedFetcher {
@@ -97,6 +101,7 @@ class FeedFetcher {
   FeedFetcher(net::HttpClient& client, const Clock& clock, FetcherOptions options);
 
   // GETs the feed, sending the validators; `done` runs once on the io_context.
+  // The fetcher and its clock must outlive the pending fetches.
   void fetch(const config::FeedConfig& feed, const ConditionalGetState& state, FetchCallback done);
 
   // The request fetch() sends, exposed for tests.

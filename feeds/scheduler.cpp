@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cassert>
+#include <set>
 
 #include "net/url.hpp"
 
@@ -201,6 +202,7 @@ struct FeedScheduler::Slot {
   boost::asio::steady_timer timer;
   std::optional<SysTime> due;
   bool fetching = false;
+  bool retired = false;  // dropped by a reload while fetching: erased when it finishes
 };
 
 FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, FetchStateStore* store,
@@ -212,18 +214,39 @@ FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, 
       m_clock(clock),
       m_planner(policy, seed),
       m_on_outcome(std::move(on_outcome)),
-      m_alive(std::make_shared<FeedScheduler*>(this)) {}
+      m_flush_timer(io),
+      m_flush_delay(policy.state_flush_delay) {}
 
 FeedScheduler::~FeedScheduler() {
-  m_alive.reset();
+  *m_alive = false;
+  flush_state();
+  m_flush_timer.cancel();
   for (auto& [name, slot] : m_slots) {
     slot->timer.cancel();
   }
 }
 
 void FeedScheduler::set_feeds(const std::vector<config::FeedConfig>& feeds) {
+  std::set<std::string> wanted;
+  for (const auto& feed : feeds) {
+    wanted.insert(feed.name);
+  }
+  for (auto it = m_slots.begin(); it != m_slots.end();) {
+    Slot& slot = *it->second;
+    if (wanted.contains(it->first)) {
+      ++it;
+    } else if (slot.fetching) {
+      slot.retired = true;  // its callback still points at it
+      slot.timer.cancel();
+      ++it;
+    } else {
+      it = m_slots.erase(it);
+    }
+  }
+  const SysTime now = m_clock.now();
   for (const auto& feed : feeds) {
     auto& slot = m_slots[feed.name];
+    bool schedule = false;
     if (!slot) {
       slot = std::make_unique<Slot>(m_io, feed);
       slot->state.feed = feed.name;
@@ -236,16 +259,28 @@ void FeedScheduler::set_feeds(const std::vector<config::FeedConfig>& feeds) {
           slot->state = std::move(*loaded.value());
         }
       }
+      schedule = true;
     } else {
+      // A reload: validators belong to a URL, timing to an interval.
       if (slot->config.url != feed.url) {
         slot->state = FeedFetchState{};
         slot->state.feed = feed.name;
         slot->state.url = feed.url;
       }
+      schedule = slot->config.url != feed.url || slot->config.interval != feed.interval ||
+                 slot->config.enabled != feed.enabled || slot->retired;
       slot->config = feed;
+      slot->retired = false;
     }
     m_planner.add_feed(feed.name, feed.interval, net::host_key(feed.url),
                        slot->state.consecutive_failures);
+    if (m_running && schedule && !slot->fetching) {
+      slot->timer.cancel();
+      slot->due.reset();
+      if (feed.enabled) {
+        arm(*slot, m_planner.first_due(feed.name, now, slot->state.next_poll));
+      }
+    }
   }
 }
 
@@ -262,14 +297,12 @@ void FeedScheduler::start() {
 void FeedScheduler::arm(Slot& slot, SysTime due) {
   slot.due = due;
   slot.timer.expires_after(until(m_clock.now(), due));
-  std::weak_ptr<FeedScheduler*> alive = m_alive;
   Slot* target = &slot;
-  slot.timer.async_wait([alive, target](const boost::system::error_code& error) {
-    const auto self = alive.lock();
-    if (!self || error) {
+  slot.timer.async_wait([this, alive = m_alive, target](const boost::system::error_code& error) {
+    if (!*alive || error) {
       return;
     }
-    (*self)->on_due(*target);
+    on_due(*target);
   });
 }
 
@@ -288,16 +321,14 @@ void FeedScheduler::begin_fetch(Slot& slot, std::function<void()> after) {
   slot.fetching = true;
   slot.due.reset();
   ++m_in_flight;
-  std::weak_ptr<FeedScheduler*> alive = m_alive;
   Slot* target = &slot;
   m_fetcher.fetch(slot.config, slot.state.validators,
-                  [alive, target, after = std::move(after)](FetchOutcome outcome) {
-                    const auto self = alive.lock();
-                    if (!self) {
+                  [this, alive = m_alive, target, after = std::move(after)](FetchOutcome outcome) {
+                    if (!*alive) {
                       return;
                     }
-                    (*self)->finish(*target, std::move(outcome));
-                    if (after) {
+                    finish(*target, std::move(outcome));
+                    if (after && *alive) {
                       after();
                     }
                   });
@@ -340,17 +371,50 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
     state.last_success = now;
   }
   state.next_poll = next;
-  if (m_store != nullptr) {
-    if (const auto saved = m_store->save(state); !saved) {
-      spdlog::error("feed {}: {}", slot.config.name, saved.error().message);
-    }
-  }
+  mark_dirty(slot);
   slot.fetching = false;
   --m_in_flight;
-  if (m_running && slot.config.enabled) {
+  if (slot.retired) {
+    const std::string name = slot.config.name;
+    m_slots.erase(name);
+  } else if (m_running && slot.config.enabled) {
     arm(slot, next);
   }
   check_drained();
+}
+
+void FeedScheduler::mark_dirty(const Slot& slot) {
+  if (m_store == nullptr) {
+    return;
+  }
+  const bool armed = !m_dirty.empty();
+  m_dirty.insert_or_assign(slot.config.name, slot.state);
+  if (armed) {
+    return;
+  }
+  m_flush_timer.expires_after(m_flush_delay);
+  m_flush_timer.async_wait([this, alive = m_alive](const boost::system::error_code& error) {
+    if (*alive && !error) {
+      flush_state();
+    }
+  });
+}
+
+void FeedScheduler::flush_state() {
+  if (m_store == nullptr || m_dirty.empty()) {
+    return;
+  }
+  std::vector<FeedFetchState> states;
+  states.reserve(m_dirty.size());
+  for (auto& [name, state] : m_dirty) {
+    states.push_back(std::move(state));
+  }
+  m_dirty.clear();
+  m_flush_timer.cancel();
+  if (const auto saved = m_store->save_all(states); !saved) {
+    // Validators and status only: the next poll refetches in full.
+    spdlog::error("{} feeds: {}", states.size(), saved.error().message);
+  }
 }
 
 void FeedScheduler::run_once(std::function<void()> done) {
@@ -368,8 +432,9 @@ void FeedScheduler::run_once(std::function<void()> done) {
   }
   for (auto& [name, slot] : m_slots) {
     if (slot->config.enabled && !slot->fetching) {
-      begin_fetch(*slot, [remaining, finished] {
+      begin_fetch(*slot, [this, remaining, finished] {
         if (--*remaining == 0) {
+          flush_state();
           (*finished)();
         }
       });
@@ -389,6 +454,7 @@ void FeedScheduler::stop(std::function<void()> drained) {
 
 void FeedScheduler::check_drained() {
   if (!m_running && m_in_flight == 0 && m_drained) {
+    flush_state();
     auto drained = std::move(m_drained);
     m_drained = nullptr;
     boost::asio::post(m_io, std::move(drained));

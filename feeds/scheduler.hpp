@@ -22,6 +22,7 @@
 // - Adaptive (optional): the interval follows half the feed's observed gap
 //   between new items, between `interval` and adaptive_max_factor·interval;
 //   it never polls faster than configured.
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -36,10 +37,6 @@
 #include "config/config.hpp"
 #include "feeds/fetch_state_store.hpp"
 #include "feeds/fetcher.hpp"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace newsmon::feeds {
 
@@ -63,6 +60,10 @@ struct SchedulePolicy {
   // Feeds released together when a host's rate limit ends are spread over this.
   Duration host_spread = std::chrono::seconds(5);
   int adaptive_max_factor = 4;
+  // Outcomes are written to the state store in batches, at most this late
+  // (and at the end of run_once and stop). A crash loses at most this much
+  // state: a feed refetched in full, which dedup absorbs.
+  Duration state_flush_delay = std::chrono::milliseconds(500);
 };
 
 // Failure backoff: min(interval·2^failures, max(max_backoff, interval)).
@@ -129,7 +130,10 @@ class FeedScheduler {
   FeedScheduler& operator=(const FeedScheduler&) = delete;
 
   // The feeds to poll (disabled ones are kept but never fetched). Loads each
-  // feed's persisted validators and backoff; a feed whose URL changed starts fresh.
+  // new feed's persisted validators and backoff. Called again (SIGHUP
+  // reload), it keeps the state of unchanged feeds, drops feeds no longer
+  // listed (a fetch in flight is still reported), and reschedules feeds whose
+  // URL, interval or enabled flag changed; a feed whose URL changed starts fresh.
   void set_feeds(const std::vector<config::FeedConfig>& feeds);
 
   // Polls every enabled feed on its own schedule until stop().
@@ -153,6 +157,8 @@ class FeedScheduler {
   void begin_fetch(Slot& slot, std::function<void()> after);
   void finish(Slot& slot, FetchOutcome outcome);
   void check_drained();
+  void mark_dirty(const Slot& slot);
+  void flush_state();
 
   boost::asio::io_context& m_io;
   FeedFetcher& m_fetcher;
@@ -161,7 +167,11 @@ class FeedScheduler {
   SchedulePlanner m_planner;
   OutcomeHandler m_on_outcome;
   std::map<std::string, std::unique_ptr<Slot>> m_slots;
-  std::shared_ptr<FeedScheduler*> m_alive;
+  // Shared with queued handlers, cleared by the destructor.
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+  boost::asio::steady_timer m_flush_timer;
+  std::map<std::string, FeedFetchState> m_dirty;
+  Duration m_flush_delay;
   bool m_running = false;
   std::size_t m_in_flight = 0;
   std::function<void()> m_drained;

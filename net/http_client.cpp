@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cassert>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -91,6 +92,43 @@ HttpFailure failure_kind(CURLcode code) {
   }
 }
 
+// A body being received, in fixed-size blocks joined once at the end.
+// Appending to one string would reallocate it through 16, 32, 64, 128 KiB
+// for every concurrent transfer, and the allocator would keep the
+// fragmented heap: measured peak RSS grew with concurrency (70 MB at 64).
+class BodyBuffer {
+ public:
+  std::size_t size() const { return m_size; }
+  void append(const char* data, std::size_t bytes) {
+    m_size += bytes;
+    while (bytes > 0) {
+      if (m_blocks.empty() || m_blocks.back().size() == k_block) {
+        m_blocks.emplace_back().reserve(k_block);
+      }
+      std::string& block = m_blocks.back();
+      const std::size_t take = std::min(bytes, k_block - block.size());
+      block.append(data, take);
+      data += take;
+      bytes -= take;
+    }
+  }
+  std::string take() {
+    std::string body;
+    body.reserve(m_size);
+    for (const auto& block : m_blocks) {
+      body += block;
+    }
+    m_blocks.clear();
+    m_size = 0;
+    return body;
+  }
+
+ private:
+  static constexpr std::size_t k_block = 64 * 1024;
+  std::vector<std::string> m_blocks;
+  std::size_t m_size = 0;
+};
+
 }  // namespace
 
 class HttpClient::Impl {
@@ -114,6 +152,7 @@ class HttpClient::Impl {
     EasyHandle easy;
     SlistHandle headers;
     HttpResponse response;
+    BodyBuffer body;
     std::string current_url;  // the URL of the hop being received
     std::string location;     // Location of the hop being received
     bool too_large = false;
@@ -145,16 +184,18 @@ class HttpClient::Impl {
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
 
-  void watch(curl_socket_t socket, int what, Watch* existing);
+  void watch(curl_socket_t socket, int what);
   void arm(const WatchPtr& watch);
   void socket_ready(const WatchPtr& watch, int direction);
   void timer_expired();
-  void drain_messages();
+  // Reports finished transfers; false when a callback destroyed the client.
+  bool drain_messages();
 
   void enqueue(TransferPtr transfer);
   void dispatch();
   bool start(TransferPtr transfer);
-  void finish(CURL* easy, CURLcode code);
+  // Removes a finished transfer and returns its callback with the result.
+  std::pair<HttpCallback, HttpResult> finish(CURL* easy, CURLcode code);
   void mark_ready(const std::string& host);
   void complete(HttpCallback done, HttpResult result);
   std::optional<HttpError> configure(Transfer& transfer) const;
@@ -164,9 +205,9 @@ class HttpClient::Impl {
   MultiHandle m_multi;
   boost::asio::steady_timer m_timer;
   bool m_timeout_posted = false;
-  // Handlers posted to the io_context may outlive the client; they hold this
-  // weakly and do nothing once it is gone.
-  std::shared_ptr<Impl*> m_alive;
+  // Handlers queued on the io_context may outlive the client: they share
+  // this flag, cleared by the destructor, and do nothing once it is false.
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
   std::unordered_map<curl_socket_t, WatchPtr> m_watches;
   std::unordered_map<CURL*, TransferPtr> m_active;
   std::unordered_map<std::string, Host> m_hosts;
@@ -178,7 +219,7 @@ class HttpClient::Impl {
 };
 
 HttpClient::Impl::Impl(boost::asio::io_context& io, HttpClientOptions options)
-    : m_io(io), m_options(options), m_timer(io), m_alive(std::make_shared<Impl*>(this)) {
+    : m_io(io), m_options(options), m_timer(io) {
   global_init();
   m_options.max_total = std::max(1, m_options.max_total);
   m_options.max_per_host = std::max(1, m_options.max_per_host);
@@ -199,7 +240,7 @@ HttpClient::Impl::Impl(boost::asio::io_context& io, HttpClientOptions options)
 }
 
 HttpClient::Impl::~Impl() {
-  m_alive.reset();
+  *m_alive = false;
   m_timer.cancel();
   std::vector<HttpCallback> cancelled;
   for (auto& [easy, transfer] : m_active) {
@@ -225,8 +266,7 @@ HttpClient::Impl::~Impl() {
 }
 
 void HttpClient::Impl::complete(HttpCallback done, HttpResult result) {
-  // Always later, never from inside perform() or a curl callback, so a
-  // callback may start new requests or tear down its caller freely.
+  // Later, never from inside perform(), so a caller's state is consistent.
   boost::asio::post(m_io, [done = std::move(done), result = std::move(result)]() mutable {
     done(std::move(result));
   });
@@ -374,13 +414,12 @@ bool HttpClient::Impl::start(TransferPtr transfer) {
 std::size_t HttpClient::Impl::on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
-  std::string& body = transfer->response.body;
   // curl hands us decoded bytes, so the cap also stops a compression bomb.
-  if (body.size() + bytes > transfer->request.max_body) {
+  if (transfer->body.size() + bytes > transfer->request.max_body) {
     transfer->too_large = true;
     return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
   }
-  body.append(data, bytes);
+  transfer->body.append(data, bytes);
   return bytes;
 }
 
@@ -423,11 +462,9 @@ std::size_t HttpClient::Impl::on_header(char* data, std::size_t size, std::size_
   return bytes;
 }
 
-void HttpClient::Impl::finish(CURL* easy, CURLcode code) {
+std::pair<HttpCallback, HttpResult> HttpClient::Impl::finish(CURL* easy, CURLcode code) {
   const auto found = m_active.find(easy);
-  if (found == m_active.end()) {
-    return;
-  }
+  assert(found != m_active.end() && "curl finished a transfer we do not own");
   TransferPtr transfer = std::move(found->second);
   m_active.erase(found);
   curl_multi_remove_handle(m_multi.get(), easy);
@@ -435,6 +472,7 @@ void HttpClient::Impl::finish(CURL* easy, CURLcode code) {
   HttpResult result = HttpError{};
   if (code == CURLE_OK) {
     HttpResponse& response = transfer->response;
+    response.body = transfer->body.take();
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     // file:// has no status line; a file that could be read is a 200.
@@ -470,26 +508,47 @@ void HttpClient::Impl::finish(CURL* easy, CURLcode code) {
   if (host.active == 0 && host.waiting.empty()) {
     m_hosts.erase(transfer->host);
   }
-  complete(std::move(transfer->done), std::move(result));
-  dispatch();
+  return {std::move(transfer->done), std::move(result)};
 }
 
-void HttpClient::Impl::drain_messages() {
+bool HttpClient::Impl::drain_messages() {
+  std::vector<std::pair<HttpCallback, HttpResult>> finished;
   int left = 0;
   while (CURLMsg* message = curl_multi_info_read(m_multi.get(), &left)) {
     if (message->msg == CURLMSG_DONE) {
-      finish(message->easy_handle, message->data.result);
+      finished.push_back(finish(message->easy_handle, message->data.result));
     }
   }
+  if (finished.empty()) {
+    return true;
+  }
+  dispatch();
+  // Run the callbacks now rather than posting them: a posted result waits
+  // behind every queued socket event while new transfers keep finishing,
+  // and the bodies pile up (measured: 500 of 1,000 bodies alive at once).
+  // A callback may destroy the client; then nothing of it is touched again.
+  const std::shared_ptr<bool> alive = m_alive;
+  boost::asio::io_context& io = m_io;
+  for (auto& [done, result] : finished) {
+    if (!*alive) {
+      // Still exactly once: the rest are reported later.
+      boost::asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
+        done(std::move(result));
+      });
+    } else {
+      done(std::move(result));
+    }
+  }
+  return *alive;
 }
 
 int HttpClient::Impl::on_socket(CURL* /*easy*/, curl_socket_t socket, int what, void* user,
-                                void* socket_user) {
-  static_cast<Impl*>(user)->watch(socket, what, static_cast<Watch*>(socket_user));
+                                void* /*socket_user*/) {
+  static_cast<Impl*>(user)->watch(socket, what);
   return 0;
 }
 
-void HttpClient::Impl::watch(curl_socket_t socket, int what, Watch* /*existing*/) {
+void HttpClient::Impl::watch(curl_socket_t socket, int what) {
   auto found = m_watches.find(socket);
   if (what == CURL_POLL_REMOVE) {
     if (found != m_watches.end()) {
@@ -517,11 +576,9 @@ void HttpClient::Impl::arm(const WatchPtr& watch) {
   pollfd probe{watch->socket, 0, 0};
   probe.events = static_cast<short>((want_read ? POLLIN : 0) | (want_write ? POLLOUT : 0));
   const bool ready = ::poll(&probe, 1, 0) > 0;
-  std::weak_ptr<Impl*> alive = m_alive;
-  auto handler = [alive, watch](int direction) {
-    return [alive, watch, direction](const boost::system::error_code& error) {
-      const auto self = alive.lock();
-      if (!self) {
+  auto handler = [this, watch](int direction) {
+    return [this, alive = m_alive, watch, direction](const boost::system::error_code& error) {
+      if (!*alive) {
         return;
       }
       if (direction == CURL_CSELECT_IN) {
@@ -532,7 +589,7 @@ void HttpClient::Impl::arm(const WatchPtr& watch) {
       if (watch->removed || error == boost::asio::error::operation_aborted) {
         return;
       }
-      (*self)->socket_ready(watch, error ? CURL_CSELECT_ERR : direction);
+      socket_ready(watch, error ? CURL_CSELECT_ERR : direction);
     };
   };
   const auto revents = ready ? probe.revents : 0;
@@ -563,8 +620,7 @@ void HttpClient::Impl::socket_ready(const WatchPtr& watch, int direction) {
   }
   int running = 0;
   curl_multi_socket_action(m_multi.get(), watch->socket, direction, &running);
-  drain_messages();
-  if (!watch->removed) {
+  if (drain_messages() && !watch->removed) {
     arm(watch);
   }
 }
@@ -580,24 +636,21 @@ int HttpClient::Impl::on_timer(CURLM* /*multi*/, long timeout_ms, void* user) {
     self->m_timer.cancel();
     if (!self->m_timeout_posted) {
       self->m_timeout_posted = true;
-      std::weak_ptr<Impl*> alive = self->m_alive;
-      boost::asio::post(self->m_io, [alive] {
-        if (const auto me = alive.lock()) {
-          (*me)->m_timeout_posted = false;
-          (*me)->timer_expired();
+      boost::asio::post(self->m_io, [self, alive = self->m_alive] {
+        if (*alive) {
+          self->m_timeout_posted = false;
+          self->timer_expired();
         }
       });
     }
     return 0;
   }
   self->m_timer.expires_after(std::chrono::milliseconds(timeout_ms));
-  std::weak_ptr<Impl*> alive = self->m_alive;
-  self->m_timer.async_wait([alive](const boost::system::error_code& error) {
-    const auto me = alive.lock();
-    if (!me || error) {
+  self->m_timer.async_wait([self, alive = self->m_alive](const boost::system::error_code& error) {
+    if (!*alive || error) {
       return;
     }
-    (*me)->timer_expired();
+    self->timer_expired();
   });
   return 0;
 }

@@ -152,6 +152,48 @@ TEST(ClassifyTest, FetchedCarriesValidatorsHintsAndPermanentMoves) {
   EXPECT_FALSE(std::get<Fetched>(classify(temporary, k_now)).moved_permanently_to.has_value());
 }
 
+TEST(FetcherRequestTest, CarriesConfigAndValidators) {
+  boost::asio::io_context io;
+  config::Config config;
+  config.fetch.user_agent = "agent/2";
+  config.fetch.per_host = 3;
+  config.fetch.concurrency = 9;
+  config.defaults.connect_timeout = 4s;
+  config.defaults.max_redirects = 2;
+  const auto client_options = http_client_options(config);
+  EXPECT_EQ(client_options.max_per_host, 3);
+  EXPECT_EQ(client_options.max_total, 9);
+  EXPECT_FALSE(client_options.allow_file_urls);
+  net::HttpClient client(io, client_options);
+  SystemClock clock;
+  FeedFetcher fetcher(client, clock, fetcher_options(config));
+
+  config::FeedConfig feed;
+  feed.url = "https://news.example/rss";
+  feed.timeout = 2s;  // shorter than the connect timeout: caps it
+  feed.max_body = 1234;
+  feed.headers["X-Token"] = "t";
+  const auto request = fetcher.make_request(feed, {"\"e\"", "Sat, 01 Jun 2024 10:00:00 GMT"});
+  EXPECT_EQ(request.url, feed.url);
+  EXPECT_EQ(request.user_agent, "agent/2");
+  EXPECT_EQ(request.timeout, 2s);
+  EXPECT_EQ(request.connect_timeout, 2s);
+  EXPECT_EQ(request.max_body, 1234u);
+  EXPECT_EQ(request.max_redirects, 2);
+  auto has = [&](const std::string& name, const std::string& value) {
+    return std::find(request.headers.begin(), request.headers.end(), std::pair(name, value)) !=
+           request.headers.end();
+  };
+  EXPECT_TRUE(has("X-Token", "t"));
+  EXPECT_TRUE(has("If-None-Match", "\"e\""));
+  EXPECT_TRUE(has("If-Modified-Since", "Sat, 01 Jun 2024 10:00:00 GMT"));
+  const auto fresh = fetcher.make_request(feed, {});
+  for (const auto& [name, value] : fresh.headers) {
+    EXPECT_NE(name, "If-None-Match");
+    EXPECT_NE(name, "If-Modified-Since");
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 class FetcherIntegrationTest : public ::testing::Test {

@@ -384,6 +384,28 @@ TEST_F(SchedulerIntegrationTest, RateLimitOnOneFeedSlowsItsHostButNotOthers) {
   EXPECT_GT(elsewhere_while_limited, 3);
 }
 
+TEST_F(SchedulerIntegrationTest, ReloadKeepsDropsAndAddsFeeds) {
+  for (const char* path : {"/a", "/a2", "/b", "/c"}) {
+    m_server.route(path, ScriptedResponse::text(200, "<rss/>"));
+  }
+  SchedulePolicy policy;
+  policy.startup_spread = Duration(0);
+  auto s = scheduler(nullptr, policy);
+  s->set_feeds({feed("a", m_server.url("/a"), 20ms), feed("b", m_server.url("/b"), 20ms)});
+  s->start();
+  ASSERT_TRUE(testing::run_until(m_io, [&] { return count("a") >= 2 && count("b") >= 2; }));
+  const int b_before = m_server.request_count("/b");
+  s->set_feeds({feed("a", m_server.url("/a2"), 20ms), feed("c", m_server.url("/c"), 20ms)});
+  ASSERT_TRUE(testing::run_until(m_io, [&] {
+    return m_server.request_count("/a2") >= 2 && m_server.request_count("/c") >= 2;
+  }));
+  bool drained = false;
+  s->stop([&] { drained = true; });
+  ASSERT_TRUE(testing::run_until(m_io, [&] { return drained; }));
+  EXPECT_LE(m_server.request_count("/b") - b_before, 1);  // at most the one in flight
+  EXPECT_FALSE(s->next_due("b").has_value());
+}
+
 TEST_F(SchedulerIntegrationTest, NeverTwoFetchesOfOneFeedAtOnce) {
   ScriptedResponse slow = ScriptedResponse::text(200, "<rss/>");
   slow.delay = 100ms;  // far longer than the interval

@@ -270,6 +270,20 @@ TEST_F(HttpClientTest, DestroyingTheClientCancelsPendingRequests) {
   ASSERT_TRUE(testing::run_until(m_io, [&] { return cancelled == 3; }));
 }
 
+TEST_F(HttpClientTest, ACallbackMayDestroyTheClient) {
+  m_server.route("/x", ScriptedResponse::text(200, "x"));
+  auto client = std::make_unique<HttpClient>(m_io, HttpClientOptions{});
+  int calls = 0;
+  for (int i = 0; i < 4; ++i) {
+    client->perform(get(m_server.url("/x")), [&](HttpResult) {
+      ++calls;
+      client.reset();
+    });
+  }
+  ASSERT_TRUE(testing::run_until(m_io, [&] { return calls == 4; }));
+  EXPECT_EQ(client, nullptr);
+}
+
 TEST(UrlTest, HostKeyAndResolution) {
   EXPECT_EQ(host_key("http://Example.ORG/feed"), "example.org");
   EXPECT_EQ(host_key("https://example.org:8443/x"), "example.org:8443");
