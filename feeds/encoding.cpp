@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "common/result.hpp"
@@ -209,6 +211,14 @@ std::string repair_utf8(std::string_view text, bool* repaired) {
   std::size_t i = 0;
   // Fast scan: most input is valid; copy it in one piece.
   while (i < text.size()) {
+    if (i + 8 <= text.size()) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;  // eight ASCII bytes
+        continue;
+      }
+    }
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {
       ++i;

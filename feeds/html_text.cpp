@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -184,6 +186,19 @@ bool is_plain_utf8(std::string_view s) {
   const std::size_t n = s.size();
   std::size_t i = 0;
   while (i < n) {
+    // Eight printable ASCII bytes at a time: no high bit, none below 0x20, no DEL.
+    if (i + 8 <= n) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, p + i, 8);
+      constexpr std::uint64_t k_ones = 0x0101010101010101ULL;
+      constexpr std::uint64_t k_highs = 0x8080808080808080ULL;
+      const std::uint64_t below_space = (word - k_ones * 0x20) & ~word & k_highs;
+      const std::uint64_t del = ((word ^ (k_ones * 0x7F)) - k_ones) & ~(word ^ (k_ones * 0x7F)) & k_highs;
+      if (((word & k_highs) | below_space | del) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     const unsigned char c = p[i];
     if (c >= 0x20 && c < 0x7F) {
       ++i;
@@ -350,7 +365,7 @@ bool needs_full_parser(GumboTag tag) {
     case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_OBJECT:
     case GUMBO_TAG_APPLET: case GUMBO_TAG_MARQUEE: case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_ISINDEX: case GUMBO_TAG_OPTION: case GUMBO_TAG_OPTGROUP: case GUMBO_TAG_RB:
-    case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC: case GUMBO_TAG_UNKNOWN:
+    case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC:
     case GUMBO_TAG_BASE: case GUMBO_TAG_LINK: case GUMBO_TAG_META: case GUMBO_TAG_MENUITEM:
       return true;
     default:
@@ -397,6 +412,7 @@ bool is_phrasing(GumboTag tag) {
     case GUMBO_TAG_DATA: case GUMBO_TAG_LABEL: case GUMBO_TAG_OUTPUT: case GUMBO_TAG_AUDIO:
     case GUMBO_TAG_VIDEO: case GUMBO_TAG_CANVAS: case GUMBO_TAG_RUBY: case GUMBO_TAG_A:
     case GUMBO_TAG_IMG: case GUMBO_TAG_NOBR:
+    case GUMBO_TAG_UNKNOWN:  // custom elements are ordinary inline elements
       return true;
     default:
       return false;
@@ -519,12 +535,22 @@ class FastConverter {
     std::size_t i = 0;
     std::size_t text_start = 0;
     std::string decoded;
+    m_writer.reserve(s.size());
+    std::size_t next_lt = find_byte(s, '<', 0);
+    std::size_t next_amp = find_byte(s, '&', 0);
     while (i < s.size()) {
-      const char c = s[i];
-      if (c != '<' && c != '&') {
-        ++i;
-        continue;
+      // The next '<' or '&', each found with memchr and remembered.
+      if (next_lt < i) {
+        next_lt = find_byte(s, '<', i);
       }
+      if (next_amp < i) {
+        next_amp = find_byte(s, '&', i);
+      }
+      i = std::min(next_lt, next_amp);
+      if (i >= s.size()) {
+        break;
+      }
+      const char c = s[i];
       m_writer.text(s.substr(text_start, i - text_start));
       if (c == '&') {
         switch (read_reference(s, i, decoded)) {
@@ -595,6 +621,11 @@ class FastConverter {
 
  private:
   void boundary() { m_one_line ? m_writer.space() : m_writer.paragraph_break(); }
+
+  static std::size_t find_byte(std::string_view s, char byte, std::size_t from) {
+    const void* found = std::memchr(s.data() + from, byte, s.size() - from);
+    return found == nullptr ? s.size() : static_cast<std::size_t>(static_cast<const char*>(found) - s.data());
+  }
 
   // Comments, "<!...>" and "<?...>" bogus comments; npos when unterminated
   // or a DOCTYPE (ignored in a fragment; rare).
