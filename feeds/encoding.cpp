@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "common/result.hpp"
@@ -137,6 +139,24 @@ Result<std::string> convert_with_iconv(std::string_view bytes, const std::string
   return out;
 }
 
+// Valid UTF-8 containing at least one multi-byte sequence.
+bool looks_like_utf8(std::string_view bytes) {
+  bool multibyte = false;
+  for (std::size_t i = 0; i < bytes.size();) {
+    if (static_cast<unsigned char>(bytes[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(bytes, i);
+    if (len == 0) {
+      return false;
+    }
+    multibyte = true;
+    i += len;
+  }
+  return multibyte;
+}
+
 bool is_utf8_name(std::string_view charset) {
   return charset.empty() || charset == "utf-8" || charset == "utf8" || charset == "us-ascii" ||
          charset == "ascii";
@@ -191,6 +211,14 @@ std::string repair_utf8(std::string_view text, bool* repaired) {
   std::size_t i = 0;
   // Fast scan: most input is valid; copy it in one piece.
   while (i < text.size()) {
+    if (i + 8 <= text.size()) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;  // eight ASCII bytes
+        continue;
+      }
+    }
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {
       ++i;
@@ -262,6 +290,13 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view http_charset
   if (charset == "iso-8859-1" || charset == "latin1" || charset == "latin-1" ||
       charset == "iso8859-1" || charset == "us-ascii" || charset == "ascii") {
     charset = charset.find("ascii") != std::string::npos ? "utf-8" : "windows-1252";
+  }
+  // A legacy charset named by the declaration or the server while the bytes
+  // are valid UTF-8 with multi-byte sequences: the label is stale (a CMS
+  // template, a server default). Real single-byte text is practically never
+  // valid UTF-8 once it has any byte above 0x7F.
+  if (!is_utf8_name(charset) && charset.rfind("utf-", 0) != 0 && looks_like_utf8(bytes)) {
+    charset = "utf-8";
   }
   if (is_utf8_name(charset)) {
     decoded.charset = "utf-8";

@@ -20,7 +20,9 @@ std::string charset_from_xml_declaration(std::string_view bytes);
 
 // Chooses the charset (a byte-order mark first, then the HTTP charset, then
 // the XML declaration, else UTF-8; UTF-16 without a BOM is recognised from
-// "<?"), strips the BOM and converts to UTF-8 with iconv. Input that claims
+// "<?"), strips the BOM and converts to UTF-8 with iconv. A single-byte
+// charset label on bytes that are valid multi-byte UTF-8 is taken as stale
+// and the bytes are read as UTF-8. Input that claims
 // UTF-8 but is not is repaired byte by byte: each invalid byte is read as
 // windows-1252, which is what such feeds almost always are. A charset iconv
 // does not know is a header fault, not a reason to drop the feed: the bytes

@@ -63,6 +63,11 @@ const CharsetCase k_cases[] = {
      "<a>caf\xc3\xa9 ol\xc3\xa9</a>", "utf-8"},
     {"utf8 with one stray byte", "<a>\xc3\xa9 and \xe9</a>", "", "<a>\xc3\xa9 and \xc3\xa9</a>",
      "utf-8"},
+    {"stale latin1 declaration on utf-8 bytes",
+     "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>Caf\xc3\xa9</a>", "",
+     "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>Caf\xc3\xa9</a>", "utf-8"},
+    {"stale HTTP charset on utf-8 bytes", "<a>\xe2\x82\xac</a>", "windows-1252",
+     "<a>\xe2\x82\xac</a>", "utf-8"},
     {"unknown charset name read as utf-8", "<a>\xc3\xa9</a>", "x-no-such-charset", "<a>\xc3\xa9</a>",
      "utf-8"},
 };

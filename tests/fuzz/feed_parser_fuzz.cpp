@@ -1,12 +1,14 @@
 // libFuzzer target over the parser stage: any bytes, as a feed (with and
 // without an HTTP charset), as an item's HTML and as a date. Properties
-// checked beyond "no crash": every article has the dated-article shape.
+// checked beyond "no crash": every article has the dated-article shape, and
+// the fast HTML path agrees with gumbo whenever it accepts an input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "feeds/dates.hpp"
+#include "feeds/html_text.hpp"
 #include "feeds/normalize.hpp"
 #include "feeds/parser.hpp"
 
@@ -46,6 +48,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text = html_to_text(bytes);
   if (has_trailing_whitespace(text) || (!text.empty() && text.front() == ' ')) {
     std::abort();
+  }
+  // Differential: whatever the fast HTML path accepts, gumbo must agree with.
+  for (bool one_line : {false, true}) {
+    if (auto fast = detail::html_to_text_fast(bytes, one_line)) {
+      if (*fast != detail::html_to_text_gumbo(bytes, one_line)) {
+        std::abort();
+      }
+    }
   }
   if (size < 128) {
     (void)parse_date(bytes);
