@@ -15,7 +15,7 @@
 
 namespace newsmon::dedup {
 
-inline constexpr std::uint32_t k_boilerplate_items = 2;
+inline constexpr std::uint32_t k_boilerplate_items = 1;
 
 class BoilerplateFilter {
  public:

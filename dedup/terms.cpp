@@ -68,7 +68,8 @@ void add_terms(std::span<const Token> tokens, float weight, bool boost_entities,
     } else {
       term = token.hash;
     }
-    float tf = weight + (boost_entities && token.entity ? k_entity_boost : 0.0f);
+    float tf = (token.quoted ? k_quote_weight : weight) +
+               (boost_entities && token.entity ? k_entity_boost : 0.0f);
     out.push_back(TermCount{static_cast<std::uint32_t>(term >> 32), tf});
   }
 }

@@ -19,9 +19,13 @@ struct TermCount {
 // Terms of an article, sorted by term id. English stop words and single
 // characters are left out (the window can be too small for IDF to learn
 // them); in scripts without spaces the terms are character bigrams. A title
-// word counts k_title_boost times, a capitalised name 1 + k_entity_boost.
+// word counts k_title_boost times, a capitalised name 1 + k_entity_boost,
+// a quoted word k_quote_weight.
 inline constexpr float k_title_boost = 2.0f;
 inline constexpr float k_entity_boost = 0.5f;
+// A quoted word counts this much: two reports quoting one speaker are not
+// yet one story.
+inline constexpr float k_quote_weight = 0.5f;
 std::vector<TermCount> count_terms(std::span<const Token> title, std::span<const Token> body);
 
 struct WeightedTerm {

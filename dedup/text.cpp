@@ -113,7 +113,8 @@ void fold_unicode(std::string_view raw, std::string& out) {
   out.assign(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(size));
 }
 
-// Walks `text` and calls `emit(folded, entity, unspaced)` for each token.
+// Walks `text` and calls `emit(folded, entity, unspaced, quoted)` for each
+// token.
 template <class Emit>
 void for_each_token(std::string_view text, Emit&& emit) {
   std::string raw;
@@ -121,15 +122,16 @@ void for_each_token(std::string_view text, Emit&& emit) {
   bool non_ascii = false;
   bool capital = false;
   bool sentence_start = true;
+  bool quoted = false;
   auto finish = [&](bool unspaced) {
     if (raw.empty()) {
       return;
     }
     if (non_ascii) {
       fold_unicode(raw, folded);
-      emit(std::string_view(folded), capital && !sentence_start, unspaced);
+      emit(std::string_view(folded), capital && !sentence_start, unspaced, quoted);
     } else {
-      emit(std::string_view(raw), capital && !sentence_start, unspaced);
+      emit(std::string_view(raw), capital && !sentence_start, unspaced, quoted);
     }
     sentence_start = false;
     raw.clear();
@@ -163,6 +165,11 @@ void for_each_token(std::string_view text, Emit&& emit) {
       finish(false);
       if (is_sentence_end(byte) || byte == '\n') {
         sentence_start = true;
+      }
+      if (byte == '"') {
+        quoted = !quoted;
+      } else if (byte == '\n') {
+        quoted = false;  // an unbalanced quote ends with its paragraph
       }
       ++pos;
       continue;
@@ -218,6 +225,11 @@ void for_each_token(std::string_view text, Emit&& emit) {
     if (is_sentence_end(cp)) {
       sentence_start = true;
     }
+    if (cp == 0x201C || cp == 0x201E || cp == 0x00AB) {  // “ „ «
+      quoted = true;
+    } else if (cp == 0x201D || cp == 0x00BB) {  // ” »
+      quoted = false;
+    }
   }
   finish(false);
 }
@@ -249,15 +261,15 @@ std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value) {
 std::vector<Token> tokenize(std::string_view text) {
   std::vector<Token> tokens;
   tokens.reserve(text.size() / 6);
-  for_each_token(text, [&](std::string_view folded, bool entity, bool unspaced) {
-    tokens.push_back(Token{hash_bytes(folded), entity, unspaced});
+  for_each_token(text, [&](std::string_view folded, bool entity, bool unspaced, bool quoted) {
+    tokens.push_back(Token{hash_bytes(folded), entity, unspaced, quoted});
   });
   return tokens;
 }
 
 std::string canonical_text(std::string_view text) {
   std::string out;
-  for_each_token(text, [&](std::string_view folded, bool, bool) {
+  for_each_token(text, [&](std::string_view folded, bool, bool, bool) {
     if (!out.empty()) {
       out.push_back(' ');
     }

@@ -24,6 +24,9 @@ struct Token {
   // One character of a script written without spaces (Han, Kana, Thai...):
   // shingles over these are character shingles.
   bool unspaced = false;
+  // Inside quotation marks: words someone said, which independent reports
+  // of different events can share verbatim.
+  bool quoted = false;
 };
 
 // NFKC + case folding (utf8proc), tokens of letters and digits; apostrophes
