@@ -50,7 +50,10 @@ std::vector<std::string> paragraphs(const std::string& text) {
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& part : parts) {
-    out += (out.empty() ? "" : "\n\n") + part;
+    if (!out.empty()) {
+      out += "\n\n";
+    }
+    out += part;
   }
   return out;
 }
