@@ -1,0 +1,38 @@
+#pragma once
+// Per-feed boilerplate: lines that recur across a feed's items (newsletter
+// plugs, bylines, copyright footers, "read more" links) say nothing about the
+// story, and two different stories of one feed must not match on them. The
+// filter learns, per feed, how many items each line (by canonical hash) has
+// appeared in; a line seen in k_boilerplate_items earlier items is left out
+// of comparison from then on.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dedup/window_store.hpp"
+
+namespace newsmon::dedup {
+
+inline constexpr std::uint32_t k_boilerplate_items = 1;
+
+class BoilerplateFilter {
+ public:
+  bool is_boilerplate(const std::string& feed, std::uint64_t unit) const;
+
+  // Counts one item's distinct units; returns the changed rows to persist
+  // (count 0: a unit forgotten when the feed's table outgrew its bound).
+  std::vector<StoredBoilerplate> learn(const std::string& feed, std::span<const std::uint64_t> units);
+
+  void restore(const StoredBoilerplate& unit);
+  std::size_t bytes() const;
+
+ private:
+  // Bound per feed: a feed is a few dozen items with a few lines each; once
+  // the table is this large the lines seen only once are dropped.
+  static constexpr std::size_t k_max_units = 8192;
+  std::unordered_map<std::string, std::unordered_map<std::uint64_t, std::uint32_t>> m_feeds;
+};
+
+}  // namespace newsmon::dedup

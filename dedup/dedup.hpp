@@ -1,0 +1,110 @@
+#pragma once
+// The dedup stage: decides, item by item, whether a dated article starts a
+// new story or belongs to one already in the rolling window.
+//
+// Layers, cheapest first:
+//   exact     item key (guid / canonical link / title+date) and canonical URL:
+//             the same item re-polled or carried by two feeds -> repeat;
+//             64-bit hash of the canonical text: a verbatim copy -> duplicate
+//   copies    MinHash + LSH over word shingles, verified on the whole
+//             signature: republished, excerpted or lightly edited text
+//   coverage  (mode stories) TF-IDF cosine over weighted terms, candidates
+//             from an inverted index on each article's rarest terms:
+//             the same event written up independently
+// Precision first: a wrong merge is a missed alert.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "dedup/window_store.hpp"
+
+namespace newsmon::dedup {
+
+struct DedupItem {
+  std::string id;    // unique per item; the story id when it starts one
+  std::string feed;  // feed name (the source in `newsmon dedup`)
+  std::string guid;
+  std::string link;
+  std::string title;
+  std::string text;  // body, without the " date YYYY-MM-DD " prefix
+  SysTime published{};
+  SysTime arrival{};
+};
+
+struct DedupDecision {
+  enum class Kind {
+    new_story,  // alert
+    repeat,     // the same item seen again (re-polled, or its link from another feed)
+    duplicate,  // another item of a story in the window
+  };
+  Kind kind = Kind::new_story;
+  std::string story_id;
+  std::string duplicate_of;  // the earlier item it matched; empty for a new story
+  double score = 0;          // the similarity that decided it (1 for exact matches)
+  std::uint32_t story_members = 1;
+  std::vector<std::string> story_feeds;
+};
+
+enum class TimeSource {
+  arrival,    // the daemon: items are dated by when they arrived
+  published,  // a replay (`newsmon dedup`): the articles' own dates
+};
+
+struct DedupOptions {
+  config::DedupMode mode = config::DedupMode::stories;
+  std::chrono::milliseconds window = std::chrono::hours(72);
+  // Unset: k_default_copy_threshold for copies, k_default_story_threshold for
+  // the coverage layer of stories mode.
+  std::optional<double> threshold;
+  std::uint64_t capacity = 1'000'000;
+  TimeSource time_source = TimeSource::arrival;
+  // Item keys outlive the window so an item still in its feed a week later is
+  // recognised, not alerted again; at least `window`.
+  std::chrono::milliseconds key_retention = std::chrono::hours(24 * 14);
+};
+
+// Chosen by measurement (see dedup/engine.cpp and the report in the tests).
+inline constexpr double k_default_copy_threshold = 0.5;
+inline constexpr double k_default_story_threshold = 0.13;
+
+struct DedupStats {
+  std::uint64_t items = 0;     // articles in the window
+  std::uint64_t keys = 0;      // item keys retained
+  std::uint64_t stories = 0;   // stories retained
+  std::uint64_t terms = 0;     // distinct terms with a document frequency
+  std::uint64_t bytes = 0;     // approximate heap held by the window
+};
+
+class DedupEngine {
+ public:
+  // `store` may be null: in-memory only. Otherwise the window is restored
+  // from it here (may throw the store's error at start-up).
+  DedupEngine(DedupOptions options, std::unique_ptr<WindowStore> store);
+  ~DedupEngine();
+  DedupEngine(const DedupEngine&) = delete;
+  DedupEngine& operator=(const DedupEngine&) = delete;
+
+  // Decides one item and records it. Never opens a transaction: wrap it and
+  // your own writes in one sqlite::Transaction. An Error means the store
+  // failed; if the caller's transaction rolls back after a successful
+  // observe, call restore() so memory matches the store again.
+  Result<DedupDecision> observe(const DedupItem& item);
+
+  // Drops the in-memory window and reads it back from the store.
+  Status restore();
+
+  DedupStats stats() const;
+  const DedupOptions& options() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace newsmon::dedup

@@ -1,0 +1,744 @@
+#include <algorithm>
+#include <cstdlib>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "common/sqlite.hpp"
+#include "dedup/boilerplate.hpp"
+#include "dedup/dedup.hpp"
+#include "dedup/flat_multimap.hpp"
+
+namespace newsmon::dedup {
+namespace {
+
+using Millis = std::int64_t;
+constexpr std::uint32_t k_no_slot = FlatMultimap::k_empty;
+
+// Coverage layer sizes. An article keeps its k_vector_terms heaviest terms
+// (what cosine compares) and is indexed under its k_index_terms heaviest (in
+// practice its rarest: names, places, numbers). A query probes the posting
+// lists of its own k_query_terms heaviest terms, newest k_posting_scan
+// entries of each, so a burst of coverage on one name cannot make a query
+// scan the whole window.
+constexpr std::size_t k_vector_terms = 64;
+constexpr std::size_t k_index_terms = 16;
+constexpr std::size_t k_query_terms = 16;
+constexpr std::size_t k_posting_scan = 256;
+// Below this many shingles containment is too noisy to call a text an
+// excerpt of another; short texts must match on Jaccard.
+constexpr std::uint32_t k_min_containment_shingles = 20;
+// Unless this much of an article is left after the boilerplate filter, the
+// filter is ignored: an item made only of recurring lines is compared whole.
+constexpr double k_min_kept_fraction = 0.2;
+// Coverage scores halve every k_score_half_life of distance in time: the
+// same words a day apart are likelier one event than the same words a week
+// apart (measured on dedup-dev: half-lives of 3 to 7 days all keep precision
+// at 1.0 at the default threshold; without decay precision drops to 0.94).
+constexpr double k_score_half_life_ms = 5 * 86'400'000.0;
+// Evicted articles whose document frequencies still count, about.
+constexpr std::uint64_t k_background_documents = 100'000;
+// Time buckets per window and per key retention period: eviction removes a
+// bucket at a time, so the window overshoots by at most 1/k_buckets.
+constexpr Millis k_buckets = 64;
+
+Millis to_millis(SysTime time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+struct Slot {
+  std::string id;
+  std::uint32_t feed = 0;
+  Millis time_ms = 0;
+  std::uint64_t seq = 0;
+  std::uint64_t story = 0;
+  std::uint64_t text_hash = 0;
+  Signature signature;
+  std::vector<WeightedTerm> terms;
+  bool live = false;
+  bool in_lsh = false;
+};
+
+struct ItemBucket {
+  std::vector<std::uint32_t> slots;
+  std::size_t head = 0;  // slots before it were evicted for capacity
+  // Document frequencies this bucket contributed, subtracted when it leaves.
+  std::unordered_map<std::uint32_t, std::uint32_t> df;
+  std::uint64_t documents = 0;
+};
+
+struct KeyEntry {
+  std::uint64_t story = 0;
+  Millis time_ms = 0;
+};
+
+struct KeyBucket {
+  std::vector<std::uint64_t> keys;
+  std::vector<std::uint64_t> stories;
+};
+
+struct Story {
+  std::string id;
+  std::uint32_t members = 0;
+  std::vector<std::string> feeds;
+  Millis last_ms = 0;
+};
+
+// Posting list of one term: slots in insertion order; evicted entries are
+// marked dead and squeezed out once they are half the list.
+struct Postings {
+  std::vector<std::uint32_t> slots;
+  std::uint32_t dead = 0;
+};
+
+struct Candidate {
+  std::uint32_t slot = k_no_slot;
+  double score = 0;
+};
+
+}  // namespace
+
+class DedupEngine::Impl {
+ public:
+  Impl(DedupOptions options, std::unique_ptr<WindowStore> store)
+      : m_options(options), m_store(std::move(store)) {
+    m_options.key_retention = std::max(m_options.key_retention, m_options.window);
+    m_options.capacity = std::max<std::uint64_t>(m_options.capacity, 1);
+    m_item_bucket_ms = std::max<Millis>(1, m_options.window.count() / k_buckets);
+    m_key_bucket_ms = std::max<Millis>(1, m_options.key_retention.count() / k_buckets);
+  }
+
+  const DedupOptions& options() const { return m_options; }
+  std::unique_ptr<WindowStore> release_store() { return std::move(m_store); }
+
+  void load() {
+    if (!m_store) {
+      return;
+    }
+    WindowLoader loader;
+    loader.clock = [this](const StoredClock& clock) { m_clock = clock; };
+    loader.story = [this](StoredStory&& stored) {
+      m_stories[stored.story] =
+          Story{std::move(stored.id), stored.members, std::move(stored.feeds), stored.last_ms};
+      key_bucket(stored.last_ms).stories.push_back(stored.story);
+    };
+    loader.key = [this](const StoredKey& key) {
+      m_keys[key.key] = KeyEntry{key.story, key.time_ms};
+      key_bucket(key.time_ms).keys.push_back(key.key);
+    };
+    loader.boilerplate = [this](const StoredBoilerplate& unit) { m_boilerplate.restore(unit); };
+    loader.item = [this](StoredItem&& item) {
+      std::uint32_t feed = intern_feed(item.feed);
+      insert_slot(std::move(item.id), feed, item.time_ms, item.seq, item.story, item.text_hash,
+                  item.signature, std::move(item.terms), item.df_terms, true);
+    };
+    m_store->load(loader);
+  }
+
+  DedupDecision observe(const DedupItem& item) {
+    Millis time_ms = to_millis(m_options.time_source == TimeSource::published ? item.published
+                                                                             : item.arrival);
+    advance(time_ms);
+
+    // Exact layer: the same item again.
+    std::uint64_t item_key = make_item_key(item);
+    std::uint64_t url_key = item.link.empty() ? 0 : hash_bytes(canonical_url(item.link), 'u');
+    for (std::uint64_t key : {item_key, url_key}) {
+      if (key == 0) {
+        continue;
+      }
+      if (auto found = m_keys.find(key); found != m_keys.end()) {
+        return repeat(found->second.story, item_key, url_key, time_ms);
+      }
+    }
+
+    // Canonical text without the feed's boilerplate.
+    const std::string& feed_name = item.feed;
+    std::vector<Token> body;
+    std::vector<std::uint64_t> units;
+    std::size_t total_tokens = 0;
+    std::vector<Token> everything;
+    for (std::string_view unit : split_units(item.text)) {
+      std::vector<Token> unit_tokens = tokenize(unit);
+      if (unit_tokens.empty()) {
+        continue;
+      }
+      std::uint64_t unit_hash = hash_tokens(unit_tokens);
+      units.push_back(unit_hash);
+      total_tokens += unit_tokens.size();
+      everything.insert(everything.end(), unit_tokens.begin(), unit_tokens.end());
+      if (!m_boilerplate.is_boilerplate(feed_name, unit_hash)) {
+        body.insert(body.end(), unit_tokens.begin(), unit_tokens.end());
+      }
+    }
+    if (static_cast<double>(body.size()) < k_min_kept_fraction * static_cast<double>(total_tokens)) {
+      body = std::move(everything);
+    }
+    std::vector<Token> title = tokenize(item.title);
+    const std::vector<Token>& compared = body.empty() ? title : body;
+
+    std::uint64_t text_hash = compared.empty() ? 0 : hash_tokens(compared);
+    Signature signature = make_signature(shingle_hashes(compared));
+    std::vector<TermCount> counts;
+    std::vector<WeightedTerm> query;
+    std::vector<WeightedTerm> terms;
+    if (m_options.mode == config::DedupMode::stories) {
+      counts = count_terms(title, body);
+      std::vector<double> idf(counts.size());
+      for (std::size_t i = 0; i < counts.size(); ++i) {
+        idf[i] = inverse_document_frequency(m_documents + m_background_documents,
+                                            document_frequency(counts[i].term));
+      }
+      query = weigh_terms(counts, idf, counts.size());
+      terms = heaviest(query, k_vector_terms);
+      std::sort(terms.begin(), terms.end(),
+                [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
+    }
+
+    Candidate best;
+    bool exact = false;
+    if (text_hash != 0) {
+      if (auto found = m_text.find(text_hash); found != m_text.end() && in_window(found->second, time_ms)) {
+        best = Candidate{found->second, 1.0};
+        exact = true;
+      }
+    }
+    // A new story still reports the closest miss: the score shows how near
+    // it came to joining one.
+    double closest = 0;
+    if (best.slot == k_no_slot) {
+      Candidate copy = best_copy(signature, time_ms);
+      closest = copy.score;
+      if (copy.score >= copy_threshold()) {
+        best = copy;
+      }
+    }
+    if (best.slot == k_no_slot && m_options.mode == config::DedupMode::stories) {
+      Candidate coverage = best_coverage(query, time_ms);
+      closest = std::max(closest, coverage.score);
+      if (coverage.score >= story_threshold()) {
+        best = coverage;
+      }
+    }
+
+    DedupDecision decision;
+    std::uint64_t story_no = 0;
+    if (best.slot != k_no_slot) {
+      const Slot& match = m_slots[best.slot];
+      story_no = match.story;
+      decision.kind = DedupDecision::Kind::duplicate;
+      decision.duplicate_of = match.id;
+      decision.score = best.score;
+    } else {
+      story_no = m_clock.next_story++;
+      decision.kind = DedupDecision::Kind::new_story;
+      decision.score = closest;
+    }
+    Story& story = join_story(story_no, item, time_ms);
+    decision.story_id = story.id;
+    decision.story_members = story.members;
+    decision.story_feeds = story.feeds;
+
+    // Record: store first (it may throw), then memory.
+    std::vector<std::uint32_t> df_terms;
+    df_terms.reserve(counts.size());
+    for (const TermCount& count : counts) {
+      df_terms.push_back(count.term);
+    }
+    StoredItem stored{m_clock.next_seq++, item.id, feed_name, time_ms, story_no, text_hash,
+                      signature, terms, std::move(df_terms)};
+    auto boilerplate_changes = m_boilerplate.learn(feed_name, units);
+    if (m_store) {
+      m_store->put_item(stored);
+      m_store->put_story(to_stored(story_no, story));
+      for (const auto& change : boilerplate_changes) {
+        m_store->put_boilerplate(change);
+      }
+    }
+    put_keys(story_no, item_key, url_key, time_ms);
+    insert_slot(std::move(stored.id), intern_feed(feed_name), time_ms, stored.seq, story_no,
+                text_hash, signature, std::move(stored.terms), stored.df_terms, !exact);
+    if (m_store) {
+      m_store->put_clock(m_clock);
+    }
+    enforce_capacity();
+    return decision;
+  }
+
+  DedupStats stats() const {
+    DedupStats stats;
+    stats.items = m_live;
+    stats.keys = m_keys.size();
+    stats.stories = m_stories.size();
+    stats.terms = m_df.size();
+    std::size_t bytes = m_slots.capacity() * sizeof(Slot) + m_lsh.bytes() +
+                        m_free.capacity() * sizeof(std::uint32_t);
+    for (const Slot& slot : m_slots) {
+      bytes += slot.terms.capacity() * sizeof(WeightedTerm);
+      bytes += slot.id.capacity() > 15 ? slot.id.capacity() + 1 : 0;
+    }
+    // unordered_map nodes: key + value + next pointer + cached hash, rounded
+    // up by malloc; plus one pointer per bucket.
+    bytes += m_keys.size() * 48 + m_keys.bucket_count() * 8;
+    bytes += m_text.size() * 32 + m_text.bucket_count() * 8;
+    bytes += m_df.size() * 32 + m_df.bucket_count() * 8;
+    for (const auto& [term, postings] : m_postings) {
+      bytes += 48 + postings.slots.capacity() * sizeof(std::uint32_t);
+    }
+    bytes += m_postings.bucket_count() * 8;
+    for (const auto& [index, bucket] : m_item_buckets) {
+      bytes += 64 + bucket.slots.capacity() * 4 + bucket.df.size() * 32 + bucket.df.bucket_count() * 8;
+    }
+    for (const auto& [index, bucket] : m_key_buckets) {
+      bytes += 64 + (bucket.keys.capacity() + bucket.stories.capacity()) * 8;
+    }
+    for (const auto& [number, story] : m_stories) {
+      bytes += 96 + story.feeds.capacity() * 32;
+    }
+    bytes += m_boilerplate.bytes();
+    stats.bytes = bytes;
+    return stats;
+  }
+
+ private:
+  std::uint64_t make_item_key(const DedupItem& item) const {
+    if (!item.guid.empty()) {
+      return hash_combine(hash_bytes(item.feed, 'f'), hash_bytes(item.guid, 'g'));
+    }
+    if (!item.link.empty()) {
+      return hash_bytes(canonical_url(item.link), 'u');
+    }
+    auto day = std::chrono::floor<std::chrono::days>(item.published).time_since_epoch().count();
+    return hash_combine(hash_combine(hash_bytes(item.feed, 'f'), hash_bytes(item.title, 't')),
+                        static_cast<std::uint64_t>(day));
+  }
+
+  bool in_window(std::uint32_t slot, Millis time_ms) const {
+    const Slot& candidate = m_slots[slot];
+    return candidate.live && std::llabs(time_ms - candidate.time_ms) <= m_options.window.count();
+  }
+
+  double copy_threshold() const {
+    return m_options.mode == config::DedupMode::copies && m_options.threshold
+               ? *m_options.threshold
+               : k_default_copy_threshold;
+  }
+
+  double story_threshold() const { return m_options.threshold.value_or(k_default_story_threshold); }
+
+  Candidate best_copy(const Signature& signature, Millis time_ms) {
+    Candidate best;
+    if (signature.shingles == 0) {
+      return best;
+    }
+    ++m_visit_epoch;
+    auto keys = band_keys(signature);
+    for (std::uint64_t key : keys) {
+      m_lsh.find(static_cast<std::uint32_t>(key), [&](std::uint32_t slot) {
+        if (m_visited[slot] == m_visit_epoch || !in_window(slot, time_ms)) {
+          return;
+        }
+        m_visited[slot] = m_visit_epoch;
+        Similarity similarity = estimate(signature, m_slots[slot].signature);
+        bool long_enough =
+            std::min(signature.shingles, m_slots[slot].signature.shingles) >= k_min_containment_shingles;
+        double score = long_enough ? similarity.containment : similarity.jaccard;
+        if (score > best.score) {
+          best = Candidate{slot, score};
+        }
+      });
+    }
+    return best;
+  }
+
+  std::uint32_t document_frequency(std::uint32_t term) const {
+    std::uint32_t frequency = 0;
+    if (auto found = m_df.find(term); found != m_df.end()) {
+      frequency += found->second;
+    }
+    if (auto found = m_background.find(term); found != m_background.end()) {
+      frequency += found->second;
+    }
+    return frequency;
+  }
+
+  Candidate best_coverage(const std::vector<WeightedTerm>& terms, Millis time_ms) {
+    Candidate best;
+    if (terms.empty()) {
+      return best;
+    }
+    ++m_visit_epoch;
+    std::vector<WeightedTerm> probe = heaviest(terms, k_query_terms);
+    for (const WeightedTerm& term : probe) {
+      auto found = m_postings.find(term.term);
+      if (found == m_postings.end()) {
+        continue;
+      }
+      const auto& slots = found->second.slots;
+      std::size_t scanned = 0;
+      for (auto it = slots.rbegin(); it != slots.rend() && scanned < k_posting_scan; ++it) {
+        std::uint32_t slot = *it;
+        if (slot == k_no_slot) {
+          continue;
+        }
+        ++scanned;
+        if (m_visited[slot] == m_visit_epoch || !in_window(slot, time_ms)) {
+          continue;
+        }
+        m_visited[slot] = m_visit_epoch;
+        const Slot& candidate = m_slots[slot];
+        double distance = static_cast<double>(std::llabs(time_ms - candidate.time_ms));
+        double score = cosine(terms, candidate.terms) * std::exp2(-distance / k_score_half_life_ms);
+        if (score > best.score) {
+          best = Candidate{slot, score};
+        }
+      }
+    }
+    return best;
+  }
+
+  static std::vector<WeightedTerm> heaviest(const std::vector<WeightedTerm>& terms, std::size_t n) {
+    std::vector<WeightedTerm> out = terms;
+    auto heavier = [](const WeightedTerm& a, const WeightedTerm& b) {
+      return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
+    };
+    if (out.size() > n) {
+      std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), heavier);
+      out.resize(n);
+    }
+    return out;
+  }
+
+  DedupDecision repeat(std::uint64_t story_no, std::uint64_t item_key, std::uint64_t url_key,
+                       Millis time_ms) {
+    DedupDecision decision;
+    decision.kind = DedupDecision::Kind::repeat;
+    decision.score = 1.0;
+    auto found = m_stories.find(story_no);
+    if (found != m_stories.end()) {
+      decision.story_id = found->second.id;
+      decision.duplicate_of = found->second.id;
+      decision.story_members = found->second.members;
+      decision.story_feeds = found->second.feeds;
+    }
+    // Keys live while they are still being seen, so an item that stays in
+    // its feed longer than the retention is not alerted again. Refreshing at
+    // most every quarter retention keeps re-polls from writing each time.
+    Millis refresh_after = m_options.key_retention.count() / 4;
+    for (std::uint64_t key : {item_key, url_key}) {
+      if (key == 0) {
+        continue;
+      }
+      auto entry = m_keys.find(key);
+      if (entry == m_keys.end() || time_ms - entry->second.time_ms > refresh_after) {
+        put_key(key, story_no, time_ms);
+      }
+    }
+    return decision;
+  }
+
+  Story& join_story(std::uint64_t story_no, const DedupItem& item, Millis time_ms) {
+    Story& story = m_stories[story_no];
+    if (story.members == 0) {
+      story.id = item.id;
+    }
+    ++story.members;
+    if (std::find(story.feeds.begin(), story.feeds.end(), item.feed) == story.feeds.end()) {
+      story.feeds.push_back(item.feed);
+    }
+    story.last_ms = std::max(story.last_ms, time_ms);
+    key_bucket(story.last_ms).stories.push_back(story_no);
+    return story;
+  }
+
+  static StoredStory to_stored(std::uint64_t story_no, const Story& story) {
+    return StoredStory{story_no, story.id, story.members, story.feeds, story.last_ms};
+  }
+
+  void put_keys(std::uint64_t story_no, std::uint64_t item_key, std::uint64_t url_key, Millis time_ms) {
+    put_key(item_key, story_no, time_ms);
+    if (url_key != 0 && url_key != item_key) {
+      put_key(url_key, story_no, time_ms);
+    }
+  }
+
+  void put_key(std::uint64_t key, std::uint64_t story_no, Millis time_ms) {
+    if (m_store) {
+      m_store->put_key(StoredKey{key, story_no, time_ms});
+    }
+    m_keys[key] = KeyEntry{story_no, time_ms};
+    key_bucket(time_ms).keys.push_back(key);
+    auto story = m_stories.find(story_no);
+    if (story != m_stories.end() && story->second.last_ms < time_ms) {
+      story->second.last_ms = time_ms;
+      key_bucket(time_ms).stories.push_back(story_no);
+      if (m_store) {
+        m_store->put_story(to_stored(story_no, story->second));
+      }
+    }
+  }
+
+  KeyBucket& key_bucket(Millis time_ms) { return m_key_buckets[floor_div(time_ms, m_key_bucket_ms)]; }
+
+  static Millis floor_div(Millis a, Millis b) { return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0); }
+
+  std::uint32_t intern_feed(const std::string& feed) {
+    auto [it, inserted] = m_feed_ids.try_emplace(feed, static_cast<std::uint32_t>(m_feed_names.size()));
+    if (inserted) {
+      m_feed_names.push_back(feed);
+    }
+    return it->second;
+  }
+
+  void insert_slot(std::string id, std::uint32_t feed, Millis time_ms, std::uint64_t seq,
+                   std::uint64_t story, std::uint64_t text_hash, const Signature& signature,
+                   std::vector<WeightedTerm> terms, const std::vector<std::uint32_t>& df_terms,
+                   bool index_copy) {
+    std::uint32_t index = 0;
+    if (!m_free.empty()) {
+      index = m_free.back();
+      m_free.pop_back();
+    } else {
+      index = static_cast<std::uint32_t>(m_slots.size());
+      m_slots.emplace_back();
+      m_visited.push_back(0);
+    }
+    Slot& slot = m_slots[index];
+    slot.id = std::move(id);
+    slot.feed = feed;
+    slot.time_ms = time_ms;
+    slot.seq = seq;
+    slot.story = story;
+    slot.text_hash = text_hash;
+    slot.signature = signature;
+    slot.terms = std::move(terms);
+    slot.terms.shrink_to_fit();
+    slot.live = true;
+    slot.in_lsh = index_copy && signature.shingles > 0;
+    ++m_live;
+    if (slot.in_lsh) {
+      for (std::uint64_t key : band_keys(signature)) {
+        m_lsh.insert(static_cast<std::uint32_t>(key), index);
+      }
+    }
+    if (text_hash != 0 && index_copy) {
+      m_text[text_hash] = index;
+    }
+    for (const WeightedTerm& term : heaviest(slot.terms, k_index_terms)) {
+      m_postings[term.term].slots.push_back(index);
+    }
+    ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
+    bucket.slots.push_back(index);
+    if (!df_terms.empty()) {
+      for (std::uint32_t term : df_terms) {
+        ++m_df[term];
+        ++bucket.df[term];
+      }
+      ++bucket.documents;
+      ++m_documents;
+    }
+  }
+
+  void remove_slot(std::uint32_t index) {
+    Slot& slot = m_slots[index];
+    if (!slot.live) {
+      return;
+    }
+    if (slot.in_lsh) {
+      for (std::uint64_t key : band_keys(slot.signature)) {
+        m_lsh.erase(static_cast<std::uint32_t>(key), index);
+      }
+    }
+    if (auto found = m_text.find(slot.text_hash); found != m_text.end() && found->second == index) {
+      m_text.erase(found);
+    }
+    for (const WeightedTerm& term : heaviest(slot.terms, k_index_terms)) {
+      auto found = m_postings.find(term.term);
+      if (found == m_postings.end()) {
+        continue;
+      }
+      Postings& postings = found->second;
+      // Evictions go oldest first, so the slot is near the front.
+      auto it = std::find(postings.slots.begin(), postings.slots.end(), index);
+      if (it != postings.slots.end()) {
+        *it = k_no_slot;
+        ++postings.dead;
+      }
+      if (postings.dead == postings.slots.size()) {
+        m_postings.erase(found);
+      } else if (postings.dead * 2 > postings.slots.size()) {
+        std::erase(postings.slots, k_no_slot);
+        postings.dead = 0;
+      }
+    }
+    slot.live = false;
+    slot.in_lsh = false;
+    slot.id.clear();
+    slot.id.shrink_to_fit();
+    slot.terms.clear();
+    slot.terms.shrink_to_fit();
+    m_free.push_back(index);
+    --m_live;
+  }
+
+  void drop_item_bucket(std::map<Millis, ItemBucket>::iterator bucket) {
+    for (std::uint32_t index : bucket->second.slots) {
+      if (index != k_no_slot) {
+        remove_slot(index);
+      }
+    }
+    for (const auto& [term, count] : bucket->second.df) {
+      auto found = m_df.find(term);
+      if (found != m_df.end()) {
+        found->second -= std::min(found->second, count);
+        if (found->second == 0) {
+          m_df.erase(found);
+        }
+      }
+    }
+    m_documents -= std::min(m_documents, bucket->second.documents);
+    remember(bucket->second);
+    m_item_buckets.erase(bucket);
+  }
+
+  // Document frequencies of articles that left the window, halved each time
+  // they pass k_background_documents: IDF needs a population, and a quiet
+  // stream's window (a few articles a week) is too small to tell a name
+  // from a common word. A decayed memory of recent language does.
+  void remember(const ItemBucket& bucket) {
+    for (const auto& [term, count] : bucket.df) {
+      m_background[term] += count;
+    }
+    m_background_documents += bucket.documents;
+    if (m_background_documents > k_background_documents) {
+      for (auto it = m_background.begin(); it != m_background.end();) {
+        it->second /= 2;
+        it = it->second == 0 ? m_background.erase(it) : std::next(it);
+      }
+      m_background_documents /= 2;
+    }
+  }
+
+  void advance(Millis time_ms) {
+    if (time_ms <= m_clock.now_ms) {
+      return;
+    }
+    m_clock.now_ms = time_ms;
+    Millis item_cutoff = time_ms - m_options.window.count();
+    while (!m_item_buckets.empty() &&
+           (m_item_buckets.begin()->first + 1) * m_item_bucket_ms <= item_cutoff) {
+      Millis end = (m_item_buckets.begin()->first + 1) * m_item_bucket_ms;
+      if (m_store) {
+        m_store->erase_items_before(end);
+      }
+      drop_item_bucket(m_item_buckets.begin());
+    }
+    Millis key_cutoff = time_ms - m_options.key_retention.count();
+    while (!m_key_buckets.empty() &&
+           (m_key_buckets.begin()->first + 1) * m_key_bucket_ms <= key_cutoff) {
+      Millis end = (m_key_buckets.begin()->first + 1) * m_key_bucket_ms;
+      if (m_store) {
+        m_store->erase_keys_before(end);
+        m_store->erase_stories_before(end);
+      }
+      KeyBucket& bucket = m_key_buckets.begin()->second;
+      for (std::uint64_t key : bucket.keys) {
+        auto found = m_keys.find(key);
+        if (found != m_keys.end() && found->second.time_ms < end) {
+          m_keys.erase(found);
+        }
+      }
+      for (std::uint64_t story : bucket.stories) {
+        auto found = m_stories.find(story);
+        if (found != m_stories.end() && found->second.last_ms < end) {
+          m_stories.erase(found);
+        }
+      }
+      m_key_buckets.erase(m_key_buckets.begin());
+    }
+  }
+
+  void enforce_capacity() {
+    while (m_live > m_options.capacity && !m_item_buckets.empty()) {
+      auto bucket = m_item_buckets.begin();
+      auto& slots = bucket->second.slots;
+      // Oldest first inside the bucket too; the bucket's DF goes with its
+      // last item.
+      auto begin = slots.begin() + static_cast<std::ptrdiff_t>(bucket->second.head);
+      auto live = std::find_if(begin, slots.end(), [&](std::uint32_t s) {
+        return s != k_no_slot && m_slots[s].live;
+      });
+      if (live == slots.end()) {
+        drop_item_bucket(bucket);
+        continue;
+      }
+      if (m_store) {
+        m_store->erase_item(m_slots[*live].seq);
+      }
+      remove_slot(*live);
+      *live = k_no_slot;
+      bucket->second.head = static_cast<std::size_t>(live - slots.begin()) + 1;
+    }
+  }
+
+  DedupOptions m_options;
+  std::unique_ptr<WindowStore> m_store;
+  Millis m_item_bucket_ms = 1;
+  Millis m_key_bucket_ms = 1;
+  StoredClock m_clock;
+
+  std::vector<Slot> m_slots;
+  std::vector<std::uint32_t> m_free;
+  std::vector<std::uint32_t> m_visited;  // per slot: the last query that scored it
+  std::uint32_t m_visit_epoch = 0;
+  std::uint64_t m_live = 0;
+
+  FlatMultimap m_lsh;
+  std::unordered_map<std::uint64_t, std::uint32_t> m_text;
+  std::unordered_map<std::uint32_t, Postings> m_postings;
+  std::unordered_map<std::uint32_t, std::uint32_t> m_df;
+  std::uint64_t m_documents = 0;
+  std::unordered_map<std::uint32_t, std::uint32_t> m_background;
+  std::uint64_t m_background_documents = 0;
+  std::map<Millis, ItemBucket> m_item_buckets;
+
+  std::unordered_map<std::uint64_t, KeyEntry> m_keys;
+  std::unordered_map<std::uint64_t, Story> m_stories;
+  std::map<Millis, KeyBucket> m_key_buckets;
+
+  std::unordered_map<std::string, std::uint32_t> m_feed_ids;
+  std::vector<std::string> m_feed_names;
+  BoilerplateFilter m_boilerplate;
+};
+
+DedupEngine::DedupEngine(DedupOptions options, std::unique_ptr<WindowStore> store)
+    : m_impl(std::make_unique<Impl>(options, std::move(store))) {
+  m_impl->load();
+}
+
+DedupEngine::~DedupEngine() = default;
+
+Result<DedupDecision> DedupEngine::observe(const DedupItem& item) {
+  try {
+    return m_impl->observe(item);
+  } catch (const sqlite::SqliteError& error) {
+    return Error{"dedup: cannot record item '" + item.id + "': " + error.what()};
+  }
+}
+
+Status DedupEngine::restore() {
+  try {
+    DedupOptions options = m_impl->options();
+    m_impl = std::make_unique<Impl>(options, m_impl->release_store());
+    m_impl->load();
+    return ok_status();
+  } catch (const sqlite::SqliteError& error) {
+    return Error{std::string("dedup: cannot restore the window: ") + error.what()};
+  }
+}
+
+DedupStats DedupEngine::stats() const { return m_impl->stats(); }
+
+const DedupOptions& DedupEngine::options() const { return m_impl->options(); }
+
+}  // namespace newsmon::dedup

@@ -1,0 +1,192 @@
+#include "dedup/sqlite_store.hpp"
+
+#include <cstring>
+
+namespace newsmon::dedup {
+namespace {
+
+// Hashes are unsigned 64-bit; SQLite integers are signed: stored as the same
+// bits.
+std::int64_t to_sql(std::uint64_t value) { return static_cast<std::int64_t>(value); }
+std::uint64_t from_sql(std::int64_t value) { return static_cast<std::uint64_t>(value); }
+
+sqlite::Database& create_schema(sqlite::Database& db) {
+  db.exec(R"sql(
+    CREATE TABLE IF NOT EXISTS dedup_items(
+      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, feed TEXT NOT NULL, time_ms INTEGER NOT NULL,
+      story INTEGER NOT NULL, text_hash INTEGER NOT NULL, signature BLOB NOT NULL,
+      terms BLOB, df_terms BLOB);
+    CREATE INDEX IF NOT EXISTS dedup_items_time ON dedup_items(time_ms);
+    CREATE TABLE IF NOT EXISTS dedup_keys(
+      key INTEGER PRIMARY KEY, story INTEGER NOT NULL, time_ms INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS dedup_keys_time ON dedup_keys(time_ms);
+    CREATE TABLE IF NOT EXISTS dedup_stories(
+      story INTEGER PRIMARY KEY, id TEXT NOT NULL, members INTEGER NOT NULL,
+      feeds TEXT NOT NULL, last_ms INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS dedup_stories_last ON dedup_stories(last_ms);
+    CREATE TABLE IF NOT EXISTS dedup_boilerplate(
+      feed TEXT NOT NULL, unit INTEGER NOT NULL, count INTEGER NOT NULL,
+      PRIMARY KEY(feed, unit)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS dedup_clock(
+      one INTEGER PRIMARY KEY CHECK(one = 1), now_ms INTEGER NOT NULL,
+      next_seq INTEGER NOT NULL, next_story INTEGER NOT NULL);
+  )sql");
+  return db;
+}
+
+template <class T>
+std::vector<T> blob_to_vector(const std::string& blob) {
+  std::vector<T> out(blob.size() / sizeof(T));
+  if (!out.empty()) {
+    std::memcpy(out.data(), blob.data(), out.size() * sizeof(T));
+  }
+  return out;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) {
+    out.append(out.empty() ? "" : "\n").append(line);
+  }
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+SqliteWindowStore::SqliteWindowStore(sqlite::Database& db)
+    : m_db(create_schema(db)),
+      m_put_item(db, "INSERT OR REPLACE INTO dedup_items(seq, id, feed, time_ms, story, text_hash, "
+                     "signature, terms, df_terms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      m_put_key(db, "INSERT OR REPLACE INTO dedup_keys(key, story, time_ms) VALUES(?, ?, ?)"),
+      m_put_story(db, "INSERT OR REPLACE INTO dedup_stories(story, id, members, feeds, last_ms) "
+                      "VALUES(?, ?, ?, ?, ?)"),
+      m_put_boilerplate(db, "INSERT OR REPLACE INTO dedup_boilerplate(feed, unit, count) "
+                            "VALUES(?, ?, ?)"),
+      m_forget_boilerplate(db, "DELETE FROM dedup_boilerplate WHERE feed = ? AND unit = ?"),
+      m_put_clock(db, "INSERT OR REPLACE INTO dedup_clock(one, now_ms, next_seq, next_story) "
+                      "VALUES(1, ?, ?, ?)"),
+      m_erase_items_before(db, "DELETE FROM dedup_items WHERE time_ms < ?"),
+      m_erase_item(db, "DELETE FROM dedup_items WHERE seq = ?"),
+      m_erase_keys_before(db, "DELETE FROM dedup_keys WHERE time_ms < ?"),
+      m_erase_stories_before(db, "DELETE FROM dedup_stories WHERE last_ms < ?") {}
+
+void SqliteWindowStore::put_item(const StoredItem& item) {
+  m_put_item.bind(1, to_sql(item.seq))
+      .bind(2, std::string_view(item.id))
+      .bind(3, std::string_view(item.feed))
+      .bind(4, item.time_ms)
+      .bind(5, to_sql(item.story))
+      .bind(6, to_sql(item.text_hash))
+      .bind_blob(7, &item.signature, sizeof(item.signature));
+  if (item.terms.empty()) {
+    m_put_item.bind_null(8).bind_null(9);
+  } else {
+    m_put_item.bind_blob(8, item.terms.data(), item.terms.size() * sizeof(WeightedTerm))
+        .bind_blob(9, item.df_terms.data(), item.df_terms.size() * sizeof(std::uint32_t));
+  }
+  m_put_item.run();
+}
+
+void SqliteWindowStore::put_key(const StoredKey& key) {
+  m_put_key.bind(1, to_sql(key.key)).bind(2, to_sql(key.story)).bind(3, key.time_ms).run();
+}
+
+void SqliteWindowStore::put_story(const StoredStory& story) {
+  m_put_story.bind(1, to_sql(story.story))
+      .bind(2, std::string_view(story.id))
+      .bind(3, static_cast<std::int64_t>(story.members))
+      .bind(4, std::string_view(join_lines(story.feeds)))
+      .bind(5, story.last_ms)
+      .run();
+}
+
+void SqliteWindowStore::put_boilerplate(const StoredBoilerplate& unit) {
+  if (unit.count == 0) {
+    m_forget_boilerplate.bind(1, std::string_view(unit.feed)).bind(2, to_sql(unit.unit)).run();
+    return;
+  }
+  m_put_boilerplate.bind(1, std::string_view(unit.feed))
+      .bind(2, to_sql(unit.unit))
+      .bind(3, static_cast<std::int64_t>(unit.count))
+      .run();
+}
+
+void SqliteWindowStore::put_clock(const StoredClock& clock) {
+  m_put_clock.bind(1, clock.now_ms)
+      .bind(2, to_sql(clock.next_seq))
+      .bind(3, to_sql(clock.next_story))
+      .run();
+}
+
+void SqliteWindowStore::erase_items_before(std::int64_t time_ms) {
+  m_erase_items_before.bind(1, time_ms).run();
+}
+
+void SqliteWindowStore::erase_item(std::uint64_t seq) { m_erase_item.bind(1, to_sql(seq)).run(); }
+
+void SqliteWindowStore::erase_keys_before(std::int64_t time_ms) {
+  m_erase_keys_before.bind(1, time_ms).run();
+}
+
+void SqliteWindowStore::erase_stories_before(std::int64_t time_ms) {
+  m_erase_stories_before.bind(1, time_ms).run();
+}
+
+void SqliteWindowStore::load(const WindowLoader& loader) {
+  auto clock = m_db.prepare("SELECT now_ms, next_seq, next_story FROM dedup_clock");
+  if (clock.step()) {
+    loader.clock(StoredClock{clock.column_int(0), from_sql(clock.column_int(1)),
+                             from_sql(clock.column_int(2))});
+  }
+  auto stories = m_db.prepare("SELECT story, id, members, feeds, last_ms FROM dedup_stories");
+  while (stories.step()) {
+    loader.story(StoredStory{from_sql(stories.column_int(0)), stories.column_text(1),
+                             static_cast<std::uint32_t>(stories.column_int(2)),
+                             split_lines(stories.column_text(3)), stories.column_int(4)});
+  }
+  auto keys = m_db.prepare("SELECT key, story, time_ms FROM dedup_keys");
+  while (keys.step()) {
+    loader.key(StoredKey{from_sql(keys.column_int(0)), from_sql(keys.column_int(1)),
+                         keys.column_int(2)});
+  }
+  auto units = m_db.prepare("SELECT feed, unit, count FROM dedup_boilerplate");
+  while (units.step()) {
+    loader.boilerplate(StoredBoilerplate{units.column_text(0), from_sql(units.column_int(1)),
+                                         static_cast<std::uint32_t>(units.column_int(2))});
+  }
+  auto items = m_db.prepare(
+      "SELECT seq, id, feed, time_ms, story, text_hash, signature, terms, df_terms "
+      "FROM dedup_items ORDER BY seq");
+  while (items.step()) {
+    StoredItem item;
+    item.seq = from_sql(items.column_int(0));
+    item.id = items.column_text(1);
+    item.feed = items.column_text(2);
+    item.time_ms = items.column_int(3);
+    item.story = from_sql(items.column_int(4));
+    item.text_hash = from_sql(items.column_int(5));
+    std::string signature = items.column_blob(6);
+    if (signature.size() == sizeof(Signature)) {
+      std::memcpy(&item.signature, signature.data(), sizeof(Signature));
+    }
+    item.terms = blob_to_vector<WeightedTerm>(items.column_blob(7));
+    item.df_terms = blob_to_vector<std::uint32_t>(items.column_blob(8));
+    loader.item(std::move(item));
+  }
+}
+
+}  // namespace newsmon::dedup

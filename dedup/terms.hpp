@@ -1,0 +1,50 @@
+#pragma once
+// The coverage layer's pure functions: weighted terms of an article and the
+// cosine between two of them. Independent write-ups of one event share few
+// phrases but many rare words (names, places, numbers), so they are compared
+// as TF-IDF vectors, not as shingles.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "dedup/text.hpp"
+
+namespace newsmon::dedup {
+
+struct TermCount {
+  std::uint32_t term = 0;
+  float tf = 0;  // boosted count: title words and names count more
+};
+
+// Terms of an article, sorted by term id. English stop words and single
+// characters are left out (the window can be too small for IDF to learn
+// them); in scripts without spaces the terms are character bigrams. A title
+// word counts k_title_boost times, a capitalised name 1 + k_entity_boost,
+// a quoted word k_quote_weight.
+inline constexpr float k_title_boost = 2.0f;
+inline constexpr float k_entity_boost = 0.5f;
+// A quoted word counts this much: two reports quoting one speaker are not
+// yet one story.
+inline constexpr float k_quote_weight = 0.5f;
+std::vector<TermCount> count_terms(std::span<const Token> title, std::span<const Token> body);
+
+struct WeightedTerm {
+  std::uint32_t term = 0;
+  float weight = 0;
+};
+
+// Terms weighted (1 + ln tf) * idf, L2-normalised over all of them, then
+// the `keep` heaviest, sorted by term id. `idf` is parallel to `counts`.
+// Normalising before truncating keeps the dot product of a full vector with
+// a truncated one a close lower bound of the true cosine: the heaviest terms
+// carry most of it, and memory per article stays bounded.
+std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
+                                      std::span<const double> idf, std::size_t keep);
+
+// Dot product of two normalised vectors: their cosine.
+double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b);
+
+// Smoothed inverse document frequency over a window of `documents`.
+double inverse_document_frequency(std::uint64_t documents, std::uint32_t frequency);
+
+}  // namespace newsmon::dedup
