@@ -25,6 +25,8 @@ struct AlertFeed {
   std::string name;
   std::string url;
   std::vector<std::string> tags;  // routing only; not part of the webhook body
+
+  friend bool operator==(const AlertFeed&, const AlertFeed&) = default;
 };
 
 struct AlertItem {
@@ -32,6 +34,8 @@ struct AlertItem {
   std::string link;
   std::string guid;
   std::optional<SysTime> published;  // UTC; unset when the feed gave no readable date
+
+  friend bool operator==(const AlertItem&, const AlertItem&) = default;
 };
 
 struct Alert {
