@@ -27,10 +27,10 @@ class RE2;
 namespace newsmon::alerts {
 
 struct KeywordRule {
-  std::vector<std::string> all;    // every one must appear
-  std::vector<std::string> any;    // when non-empty, at least one must appear
-  std::vector<std::string> none;   // none may appear
-  std::vector<std::string> regex;  // when non-empty, at least one must match
+  std::vector<std::string> all{};    // every one must appear
+  std::vector<std::string> any{};    // when non-empty, at least one must appear
+  std::vector<std::string> none{};   // none may appear
+  std::vector<std::string> regex{};  // when non-empty, at least one must match
 };
 
 struct RouteSpec {
