@@ -36,6 +36,9 @@ struct AlertDispatcher::SinkState {
   std::map<OutboxId, Unrecorded> unrecorded;
   std::int64_t delivered = 0;
   std::int64_t dead_lettered = 0;
+  // Pending rows as last counted, kept current in memory between counts so
+  // the gauge costs no query per delivery.
+  std::int64_t pending = 0;
   std::string last_error;
 };
 
@@ -223,7 +226,7 @@ void AlertDispatcher::resolve_delivered(SinkState& state) {
     state.last_error = status.error().message;
     state.unrecorded[entry.id] = Unrecorded{true, 0, {}};
   }
-  refresh_pending_gauges();
+  resolved(state);
 }
 
 void AlertDispatcher::resolve_dead(SinkState& state, int attempts, const std::string& reason) {
@@ -239,7 +242,13 @@ void AlertDispatcher::resolve_dead(SinkState& state, int attempts, const std::st
     spdlog::error("sink {}: {}", sink, status.error().message);
     state.unrecorded[entry.id] = Unrecorded{false, attempts, reason};
   }
-  refresh_pending_gauges();
+  resolved(state);
+}
+
+void AlertDispatcher::resolved(SinkState& state) {
+  state.pending = std::max<std::int64_t>(0, state.pending - 1);
+  m_metrics.set("newsmon_outbox_pending", {{"sink", state.sink->name()}},
+                static_cast<double>(state.pending));
 }
 
 void AlertDispatcher::arm_timer(SinkState& state, milliseconds delay) {
@@ -357,8 +366,8 @@ void AlertDispatcher::refresh_pending_gauges() {
   }
   for (const auto& [name, state] : m_sinks) {
     auto it = counts->find(name);
-    const double pending = it == counts->end() ? 0.0 : static_cast<double>(it->second.pending);
-    m_metrics.set("newsmon_outbox_pending", {{"sink", name}}, pending);
+    state->pending = it == counts->end() ? 0 : it->second.pending;
+    m_metrics.set("newsmon_outbox_pending", {{"sink", name}}, static_cast<double>(state->pending));
   }
 }
 

@@ -99,6 +99,7 @@ class AlertDispatcher {
   void on_result(SinkState& state, DeliveryResult result);
   void resolve_delivered(SinkState& state);
   void resolve_dead(SinkState& state, int attempts, const std::string& reason);
+  void resolved(SinkState& state);
   void arm_timer(SinkState& state, std::chrono::milliseconds delay);
   void storage_failure(SinkState& state, const Error& error);
   void check_drain();
