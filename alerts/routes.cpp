@@ -80,6 +80,10 @@ RouteSpec route_spec(const config::SinkConfig& sink) {
   RouteSpec spec;
   spec.feeds = sink.feeds;
   spec.tags = sink.tags;
+  spec.match = KeywordRule{sink.match.all, sink.match.any, sink.match.none, sink.match.regex};
+  if (sink.story_updates > 0) {
+    spec.story_update_sources = sink.story_updates;
+  }
   return spec;
 }
 

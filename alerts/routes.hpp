@@ -44,8 +44,8 @@ struct RouteSpec {
   std::optional<int> story_update_sources;
 };
 
-// The routing part of a sink's config (feeds, tags); keyword rules and
-// story_update_sources have no config keys yet and start empty.
+// The routing part of a sink's config: feeds, tags, `match` keyword rules and
+// `story_updates`.
 RouteSpec route_spec(const config::SinkConfig& sink);
 
 // Case-folded words of `text`, in order: the unit keywords match on.

@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
                                    if (const auto* fetched = std::get_if<feeds::Fetched>(&outcome)) {
                                      bytes += fetched->body.size();
                                    }
+                                   return true;
                                  });
   scheduler.set_feeds(feeds);
   scheduler.run_once([] {});

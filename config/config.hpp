@@ -65,6 +65,15 @@ struct FeedConfig {
   int line = 0;  // where the feed is declared, for messages
 };
 
+// Keyword rules on an alert's title and text: case-insensitive, on word
+// boundaries; phrases match as word sequences; regex is RE2 syntax.
+struct KeywordMatch {
+  std::vector<std::string> all;    // every one must appear
+  std::vector<std::string> any;    // at least one must appear (when set)
+  std::vector<std::string> none;   // none may appear
+  std::vector<std::string> regex;  // at least one must match (when set)
+};
+
 struct SinkConfig {
   SinkType type = SinkType::log;
   std::string name;  // defaults to the type and position, e.g. "webhook#1"
@@ -82,6 +91,9 @@ struct SinkConfig {
   // routing: empty lists take every story
   std::vector<std::string> feeds;
   std::vector<std::string> tags;
+  KeywordMatch match;
+  // 0: off; N: one story_update event when a story reaches N distinct feeds.
+  int story_updates = 0;
 };
 
 struct Config {

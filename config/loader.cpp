@@ -1,6 +1,7 @@
 #include "config/loader.hpp"
 
 #include <curl/curl.h>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -539,6 +540,30 @@ const std::array k_http_fields = {
         }},
 };
 
+const std::array k_match_fields = {
+    Field<KeywordMatch>{"all", "list", "[]", "words or phrases that must all appear",
+        [](const Value& v, KeywordMatch& m) { set_if(v.string_list(), m.all); }},
+    Field<KeywordMatch>{"any", "list", "[]", "words or phrases of which one must appear",
+        [](const Value& v, KeywordMatch& m) { set_if(v.string_list(), m.any); }},
+    Field<KeywordMatch>{"none", "list", "[]", "words or phrases that must not appear",
+        [](const Value& v, KeywordMatch& m) { set_if(v.string_list(), m.none); }},
+    Field<KeywordMatch>{"regex", "list", "[]", "RE2 expressions of which one must match",
+        [](const Value& v, KeywordMatch& m) {
+          auto patterns = v.string_list();
+          if (!patterns) return;
+          for (std::size_t i = 0; i < patterns->size(); ++i) {
+            RE2 compiled((*patterns)[i], RE2::Quiet);
+            if (!compiled.ok()) {
+              YAML::Node item = v.node().IsSequence() ? v.node()[i] : v.node();
+              Value(item, v.mark(), v.path() + "[" + std::to_string(i) + "]", v.context())
+                  .error("invalid regular expression: " + compiled.error());
+              return;
+            }
+          }
+          m.regex = std::move(*patterns);
+        }},
+};
+
 constexpr unsigned bit(SinkType type) { return 1u << static_cast<unsigned>(type); }
 constexpr unsigned k_webhook = bit(SinkType::webhook);
 
@@ -551,6 +576,14 @@ const std::array k_sink_fields = {
         [](const Value& v, SinkConfig& s) { set_if(v.string_list(), s.feeds); }},
     Field<SinkConfig>{"tags", "list", "all", "only stories first seen in feeds with one of these tags",
         [](const Value& v, SinkConfig& s) { set_if(v.string_list(), s.tags); }},
+    Field<SinkConfig>{"match", "mapping", "{}", "keyword rules on title and text: all, any, none, regex",
+        [](const Value& v, SinkConfig& s) {
+          read_map(v.node(), v.mark(), v.path(), v.context(), k_match_fields, s.match);
+        }},
+    Field<SinkConfig>{"story_updates", "integer", "0", "send a story_update when a story reaches this many feeds (0: never)",
+        [](const Value& v, SinkConfig& s) {
+          if (auto n = v.integer(0, 1000)) s.story_updates = static_cast<int>(*n);
+        }},
     Field<SinkConfig>{"url", "url", "", "endpoint the alert is POSTed to (webhook, required)",
         [](const Value& v, SinkConfig& s) { set_if(read_url(v, {"http", "https"}), s.url); }, k_webhook},
     Field<SinkConfig>{"secret", "string", "", "HMAC-SHA256 key for X-Newsmon-Signature; use ${ENV}",

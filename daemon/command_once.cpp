@@ -58,7 +58,7 @@ int command_once(const std::vector<std::string>& args) {
   std::unique_ptr<Pipeline> pipeline;
   try {
     pipeline = std::make_unique<Pipeline>(io, *loaded.config, (*state)->database(), metrics, clock);
-  } catch (const sqlite::SqliteError& error) {
+  } catch (const std::exception& error) {  // start-up: a bad sink or an unusable state store
     spdlog::error("cannot start: {}", error.what());
     return k_exit_failure;
   }

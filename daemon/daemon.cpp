@@ -30,7 +30,7 @@ int Daemon::run() {
   }
   try {
     m_pipeline = std::make_unique<Pipeline>(m_io, m_config, m_state->database(), m_metrics, m_clock);
-  } catch (const sqlite::SqliteError& error) {
+  } catch (const std::exception& error) {  // start-up: a bad sink or an unusable state store
     spdlog::error("cannot start: {}", error.what());
     return 1;
   }

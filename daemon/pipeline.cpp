@@ -6,11 +6,12 @@
 #include <boost/asio/post.hpp>
 #include <cstdio>
 #include <random>
+#include <stdexcept>
 
 #include "alerts/dispatcher.hpp"
 #include "alerts/outbox.hpp"
 #include "alerts/routes.hpp"
-#include "alerts/sinks/registry.hpp"
+#include "alerts/sink_registry.hpp"
 #include "dedup/dedup.hpp"
 #include "dedup/sqlite_store.hpp"
 #include "dedup/text.hpp"
@@ -119,10 +120,20 @@ class Pipeline::Impl {
         m_engine(dedup_options(config), std::make_unique<dedup::SqliteWindowStore>(db)),
         m_outbox(db, clock),
         m_dispatcher(io, m_outbox, clock, metrics),
-        m_first_polls(db),
-        m_router(config.alerts) {
+        m_first_polls(db) {
+    alerts::SinkEnvironment environment;
+    environment.http = &m_http;
+    environment.clock = &clock;
+    environment.user_agent = config.fetch.user_agent;
     for (const auto& sink : config.alerts) {
-      m_dispatcher.add_sink(alerts::make_sink(sink, m_http), sink.max_attempts);
+      auto created = alerts::make_sink(sink, environment);
+      if (!created) {
+        throw std::runtime_error(created.error().message);
+      }
+      m_dispatcher.add_sink(std::move(*created), sink.max_attempts);
+      if (auto added = m_router.add(sink.name, alerts::route_spec(sink)); !added) {
+        throw std::runtime_error(added.error().message);
+      }
     }
     m_scheduler.set_feeds(config.feeds);
   }
@@ -136,9 +147,9 @@ class Pipeline::Impl {
   void run_once(std::chrono::milliseconds budget, std::function<void(const CycleSummary&)> done) {
     m_dispatcher.start();
     m_scheduler.run_once([this, budget, done = std::move(done)] {
-      m_dispatcher.drain(budget, [this, done](const alerts::DrainReport& report) {
+      m_dispatcher.drain(budget, [this, done](alerts::DrainReport report) {
         m_summary.pending = report.pending + report.orphaned;
-        m_summary.items = m_engine.stats().keys;
+        m_summary.items = m_engine.stats().items;
         done(m_summary);
       });
     });
@@ -157,7 +168,7 @@ class Pipeline::Impl {
 
   void stop(std::chrono::milliseconds budget, std::function<void()> done) {
     m_scheduler.stop([this, budget, done = std::move(done)] {
-      m_dispatcher.drain(budget, [done](const alerts::DrainReport& report) {
+      m_dispatcher.drain(budget, [done](alerts::DrainReport report) {
         if (report.pending > 0) {
           spdlog::warn("stopping with {} alerts still in the outbox; they go out at the next start",
                        report.pending);
@@ -263,13 +274,27 @@ class Pipeline::Impl {
     static constexpr const char* k_kind_names[] = {"new_story", "repeat", "duplicate"};
     m_metrics.increment("newsmon_dedup_decisions_total",
                         {{"kind", k_kind_names[static_cast<int>(decision.kind)]}});
+    if (decision.kind == Kind::repeat) {
+      return;
+    }
+    alerts::Alert alert;
+    alert.story_id = decision.story_id;
+    alert.feed = alerts::AlertFeed{feed.name, feed.url, feed.tags};
+    alert.item = alerts::AlertItem{item.title, item.link, item.guid, item.published};
+    alert.article = item.article;
+    alert.detected_at = now;
     if (decision.kind == Kind::duplicate) {
       ++counts.duplicates;
       spdlog::debug("feed {}: '{}' joins story {} (score {:.2f})", feed.name, item.title,
                     decision.story_id, decision.score);
-      return;
-    }
-    if (decision.kind != Kind::new_story) {
+      if (!decision.new_source || seeding) {
+        return;
+      }
+      // Sinks that opted in hear when the story reaches their source count.
+      alert.event = alerts::AlertEvent::story_update;
+      alert.member_count = static_cast<int>(decision.story_members);
+      alert.sources = decision.story_feeds;
+      enqueue(alert, counts);
       return;
     }
     ++counts.new_stories;
@@ -277,13 +302,11 @@ class Pipeline::Impl {
       ++counts.seeded;
       return;
     }
-    alerts::Alert alert;
     alert.event = alerts::AlertEvent::new_story;
-    alert.story_id = decision.story_id;
-    alert.feed = alerts::AlertFeed{feed.name, feed.url, feed.tags};
-    alert.item = alerts::AlertItem{item.title, item.link, item.guid, item.published};
-    alert.article = item.article;
-    alert.detected_at = now;
+    enqueue(alert, counts);
+  }
+
+  void enqueue(const alerts::Alert& alert, CycleSummary& counts) {
     for (const auto& sink : m_router.route(alert)) {
       auto enqueued = m_outbox.enqueue(sink, alert);
       if (!enqueued) {
@@ -305,7 +328,7 @@ class Pipeline::Impl {
       enabled += configured.enabled ? 1 : 0;
     }
     if (m_passed.size() >= enabled) {
-      m_summary.items = m_engine.stats().keys;
+      m_summary.items = m_engine.stats().items;
       m_summary.pending = m_dispatcher.report().pending;
       m_on_pass(m_summary);
       m_summary = CycleSummary{};

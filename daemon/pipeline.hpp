@@ -31,7 +31,7 @@ struct CycleSummary {
   int ok = 0;
   int not_modified = 0;
   int failed = 0;
-  std::uint64_t items = 0;  // distinct items now known (the dedup keys retained)
+  std::uint64_t items = 0;  // distinct items now known (held in the dedup window)
   int new_stories = 0;      // including seeded ones
   int duplicates = 0;       // items joining a story already in the window
   int alerts = 0;           // outbox rows written (one per story per routed sink)

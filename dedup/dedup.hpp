@@ -49,6 +49,8 @@ struct DedupDecision {
   double score = 0;          // the similarity that decided it (1 for exact matches)
   std::uint32_t story_members = 1;
   std::vector<std::string> story_feeds;
+  // This item's feed had not carried the story before: story_feeds grew.
+  bool new_source = false;
 };
 
 enum class TimeSource {

@@ -234,10 +234,12 @@ class DedupEngine::Impl {
       decision.kind = DedupDecision::Kind::new_story;
       decision.score = closest;
     }
+    const std::size_t sources_before = m_stories[story_no].feeds.size();
     Story& story = join_story(story_no, item, time_ms);
     decision.story_id = story.id;
     decision.story_members = story.members;
     decision.story_feeds = story.feeds;
+    decision.new_source = story.feeds.size() > sources_before;
 
     // Record: store first (it may throw), then memory.
     std::vector<std::uint32_t> df_terms;

@@ -340,11 +340,12 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
   state.last_attempt = now;
   state.last_status = std::string(outcome_name(outcome));
   state.last_error = outcome_reason(outcome);
+  std::optional<ConditionalGetState> validators;
   if (auto* fetched = std::get_if<Fetched>(&outcome)) {
-    state.validators = fetched->validators;
+    validators = fetched->validators;
     state.moved_to = fetched->moved_permanently_to.value_or("");
   } else if (auto* not_modified = std::get_if<NotModified>(&outcome)) {
-    state.validators = not_modified->validators;
+    validators = not_modified->validators;
     state.moved_to = not_modified->moved_permanently_to.value_or("");
   }
   if (!state.moved_to.empty()) {
@@ -357,12 +358,21 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
 
   // The consumer first: it may report hints that shape the next poll.
   const Fetched* fetched_view = std::get_if<Fetched>(&outcome);
-  const bool success = fetched_view != nullptr || std::holds_alternative<NotModified>(outcome);
-  const FetchOutcome summary = fetched_view != nullptr
-                                   ? FetchOutcome(Fetched{{}, {}, {}, {}, fetched_view->hints, {}})
-                                   : outcome;
-  if (m_on_outcome) {
-    m_on_outcome(slot.config, std::move(outcome));
+  bool success = fetched_view != nullptr || std::holds_alternative<NotModified>(outcome);
+  FetchOutcome summary = fetched_view != nullptr
+                             ? FetchOutcome(Fetched{{}, {}, {}, {}, fetched_view->hints, {}})
+                             : outcome;
+  const bool consumed = !m_on_outcome || m_on_outcome(slot.config, std::move(outcome));
+  if (consumed && validators) {
+    state.validators = *validators;
+  } else if (!consumed) {
+    // The body was not processed (unparseable, or the state store failed):
+    // keep the old validators so it is fetched again, and back off as for
+    // any failure.
+    state.last_status = "failed";
+    state.last_error = "the fetched body could not be processed";
+    summary = Failed{state.last_error};
+    success = false;
   }
 
   const SysTime next = m_planner.next_after(slot.config.name, summary, now);

@@ -116,7 +116,10 @@ class SchedulePlanner {
 // Called for every outcome, on the io_context thread. The consumer may call
 // report_hints / report_new_items from inside it: the next poll time is
 // decided after it returns.
-using OutcomeHandler = std::function<void(const config::FeedConfig&, FetchOutcome)>;
+// Returns whether the outcome was consumed: false for a Fetched body that
+// could not be processed keeps the feed's old validators (so it is fetched
+// again) and counts as a failure for backoff.
+using OutcomeHandler = std::function<bool(const config::FeedConfig&, FetchOutcome)>;
 
 class FeedScheduler {
  public:

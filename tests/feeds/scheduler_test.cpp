@@ -227,6 +227,7 @@ class SchedulerIntegrationTest : public ::testing::Test {
                                            [this](const config::FeedConfig& f, FetchOutcome o) {
                                              m_seen.push_back({f.name, std::string(outcome_name(o)),
                                                                m_clock.now()});
+                                             return m_consumes;
                                            });
   }
   int count(const std::string& name, const std::string& outcome = "") const {
@@ -243,6 +244,7 @@ class SchedulerIntegrationTest : public ::testing::Test {
   net::HttpClient m_client{m_io, {}};
   FeedFetcher m_fetcher{m_client, m_clock, {}};
   std::vector<Seen> m_seen;
+  bool m_consumes = true;  // what the consumer answers for every outcome
 };
 
 TEST_F(SchedulerIntegrationTest, RunOnceDeliversHealthyFeedsBesideBrokenOnes) {
@@ -318,6 +320,34 @@ TEST_F(SchedulerIntegrationTest, ValidatorsAndStatusPersistAcrossRestarts) {
   EXPECT_EQ(rss->consecutive_failures, 0);
   EXPECT_TRUE(rss->last_success.has_value());
   EXPECT_EQ(rss->validators.etag, "\"v1\"");
+}
+
+TEST_F(SchedulerIntegrationTest, AnUnprocessedBodyKeepsTheOldValidators) {
+  m_server.route("/rss", [](const testing::ReceivedRequest& request) {
+    if (request.header("if-none-match") == "\"v1\"") {
+      return ScriptedResponse::text(304, "");
+    }
+    return ScriptedResponse::text(200, "<rss/>").with("ETag", "\"v1\"");
+  });
+  testing::TempDir dir;
+  sqlite::Database db(dir.path() + "/state.db");
+  FetchStateStore store(db);
+  m_consumes = false;  // e.g. the state store was full when the items were decided
+  for (int run = 0; run < 2; ++run) {
+    auto s = scheduler(&store);
+    s->set_feeds({feed("rss", m_server.url("/rss"))});
+    bool done = false;
+    s->run_once([&] { done = true; });
+    ASSERT_TRUE(testing::run_until(m_io, [&] { return done; }));
+  }
+  const auto seen = m_server.requests_for("/rss");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].header("if-none-match"), "");  // fetched in full again
+  const auto state = store.load("rss").value();
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(state->last_status, "failed");
+  EXPECT_EQ(state->consecutive_failures, 2);
+  EXPECT_TRUE(state->validators.empty());
 }
 
 TEST_F(SchedulerIntegrationTest, ServerErrorsBackOffThenRecover) {
