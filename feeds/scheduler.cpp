@@ -74,7 +74,11 @@ Duration SchedulePlanner::jittered(Duration delay) {
 SysTime SchedulePlanner::first_due(const std::string& feed, SysTime now,
                                    std::optional<SysTime> persisted_next) {
   const FeedPlan& entry = plan(feed);
-  SysTime due = now + uniform(std::min(entry.interval, m_policy.startup_spread));
+  // A handful of feeds start at once; thousands spread over startup_spread.
+  const Duration spread = std::min({entry.interval, m_policy.startup_spread,
+                                    m_policy.startup_spread_per_feed *
+                                        static_cast<Duration::rep>(m_feeds.size())});
+  SysTime due = now + uniform(spread);
   if (persisted_next && *persisted_next > due) {
     // Keep a backoff across restarts, but never trust a far-future time.
     const SysTime latest = now + backoff_delay(entry.interval, 64, m_policy.max_backoff);

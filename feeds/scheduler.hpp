@@ -6,8 +6,8 @@
 // to the consumer (parse, dedup, alerts).
 //
 // Timing rules, in one place:
-// - A feed's first poll comes uniformly within min(interval, startup_spread)
-//   of start, or at its persisted next poll time if that is later (capped by
+// - A feed's first poll comes uniformly within min(interval, startup_spread,
+//   20 ms × feeds) of start, or at its persisted next poll time if that is later (capped by
 //   the longest backoff), so a restart neither bursts nor forgets a backoff.
 // - Each later delay is stretched or shrunk by up to ±jitter (10 %) so feeds
 //   that share an interval drift apart.
@@ -54,6 +54,8 @@ struct SchedulePolicy {
   bool adaptive = false;
   double jitter = 0.1;
   Duration startup_spread = std::chrono::seconds(30);
+  // ...but no more than this per feed, so a small config polls at once.
+  Duration startup_spread_per_feed = std::chrono::milliseconds(20);
   Duration max_backoff = std::chrono::hours(6);
   Duration max_hint = std::chrono::hours(24);
   Duration default_retry_after = std::chrono::seconds(60);
