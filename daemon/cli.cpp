@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "config/loader.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/version.hpp"
 
@@ -92,6 +93,32 @@ int usage_error(const std::string& command, const std::string& message) {
     }
   }
   return k_exit_usage;
+}
+
+std::optional<std::string> config_path_of(const std::string& command, const ParsedArgs& parsed,
+                                          int& exit_code) {
+  if (parsed.error) {
+    exit_code = usage_error(command, *parsed.error);
+    return std::nullopt;
+  }
+  auto it = parsed.options.find("--config");
+  if (it == parsed.options.end()) {
+    exit_code = usage_error(command, "missing -c FILE");
+    return std::nullopt;
+  }
+  if (!parsed.positional.empty()) {
+    exit_code = usage_error(command, "unexpected argument '" + parsed.positional.front() + "'");
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::optional<config::Config> load_config_or_report(const std::string& path) {
+  auto loaded = config::load_config_file(path);
+  for (const auto& error : loaded.errors) {
+    std::cerr << error.to_string() << "\n";
+  }
+  return std::move(loaded.config);
 }
 
 int run_cli(int argc, char** argv) {

@@ -19,15 +19,10 @@ namespace newsmon::daemon {
 
 int command_once(const std::vector<std::string>& args) {
   ParsedArgs parsed = parse_args(args, {{"--config", "-c", true}, {"--deliver-timeout", "", true}});
-  if (parsed.error) {
-    return usage_error("once", *parsed.error);
-  }
-  if (!parsed.positional.empty()) {
-    return usage_error("once", "unexpected argument '" + parsed.positional.front() + "'");
-  }
-  auto config_path = parsed.options.find("--config");
-  if (config_path == parsed.options.end()) {
-    return usage_error("once", "missing -c FILE");
+  int exit_code = k_exit_ok;
+  auto config_path = config_path_of("once", parsed, exit_code);
+  if (!config_path) {
+    return exit_code;
   }
   std::chrono::milliseconds deliver_budget = std::chrono::seconds(10);
   if (auto it = parsed.options.find("--deliver-timeout"); it != parsed.options.end()) {
@@ -37,15 +32,12 @@ int command_once(const std::vector<std::string>& args) {
     }
     deliver_budget = *budget;
   }
-  auto loaded = config::load_config_file(config_path->second);
-  if (!loaded.config) {
-    for (const auto& error : loaded.errors) {
-      std::cerr << error.to_string() << "\n";
-    }
+  auto config = load_config_or_report(*config_path);
+  if (!config) {
     return k_exit_usage;
   }
-  setup_logging(loaded.config->log_level);
-  auto state = StateDirectory::open(loaded.config->state_dir);
+  setup_logging(config->log_level);
+  auto state = StateDirectory::open(config->state_dir);
   if (!state) {
     spdlog::error("{}", state.error().message);
     return k_exit_failure;
@@ -57,7 +49,7 @@ int command_once(const std::vector<std::string>& args) {
   std::optional<CycleSummary> summary;
   std::unique_ptr<Pipeline> pipeline;
   try {
-    pipeline = std::make_unique<Pipeline>(io, *loaded.config, (*state)->database(), metrics, clock);
+    pipeline = std::make_unique<Pipeline>(io, *config, (*state)->database(), metrics, clock);
   } catch (const std::exception& error) {  // start-up: a bad sink or an unusable state store
     spdlog::error("cannot start: {}", error.what());
     return k_exit_failure;

@@ -13,25 +13,6 @@ namespace {
 
 const std::vector<OptionSpec> k_config_option = {{"--config", "-c", true}};
 
-// The config file named by -c, or a usage error.
-std::optional<std::string> config_path_of(const std::string& command, const ParsedArgs& parsed,
-                                          int& exit_code) {
-  if (parsed.error) {
-    exit_code = usage_error(command, *parsed.error);
-    return std::nullopt;
-  }
-  auto it = parsed.options.find("--config");
-  if (it == parsed.options.end()) {
-    exit_code = usage_error(command, "missing -c FILE");
-    return std::nullopt;
-  }
-  if (!parsed.positional.empty()) {
-    exit_code = usage_error(command, "unexpected argument '" + parsed.positional.front() + "'");
-    return std::nullopt;
-  }
-  return it->second;
-}
-
 }  // namespace
 
 int command_check_config(const std::vector<std::string>& args) {
@@ -65,20 +46,17 @@ int command_run(const std::vector<std::string>& args) {
   if (!path) {
     return exit_code;
   }
-  auto loaded = config::load_config_file(*path);
-  if (!loaded.config) {
-    for (const auto& error : loaded.errors) {
-      std::cerr << error.to_string() << "\n";
-    }
+  auto config = load_config_or_report(*path);
+  if (!config) {
     return k_exit_usage;
   }
-  setup_logging(loaded.config->log_level);
-  auto state = StateDirectory::open(loaded.config->state_dir);
+  setup_logging(config->log_level);
+  auto state = StateDirectory::open(config->state_dir);
   if (!state) {
     spdlog::error("{}", state.error().message);
     return k_exit_failure;
   }
-  Daemon daemon(*path, std::move(*loaded.config), std::move(*state));
+  Daemon daemon(*path, std::move(*config), std::move(*state));
   return daemon.run();
 }
 

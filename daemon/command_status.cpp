@@ -28,21 +28,16 @@ nlohmann::json time_or_null(const std::optional<SysTime>& time) {
 // it), joined with the config so a feed that never ran still shows.
 int command_status(const std::vector<std::string>& args) {
   ParsedArgs parsed = parse_args(args, {{"--config", "-c", true}, {"--json", "", false}});
-  if (parsed.error) {
-    return usage_error("status", *parsed.error);
+  int exit_code = k_exit_ok;
+  auto config_path = config_path_of("status", parsed, exit_code);
+  if (!config_path) {
+    return exit_code;
   }
-  auto config_path = parsed.options.find("--config");
-  if (config_path == parsed.options.end()) {
-    return usage_error("status", "missing -c FILE");
-  }
-  auto loaded = config::load_config_file(config_path->second);
-  if (!loaded.config) {
-    for (const auto& error : loaded.errors) {
-      std::cerr << error.to_string() << "\n";
-    }
+  auto loaded = load_config_or_report(*config_path);
+  if (!loaded) {
     return k_exit_usage;
   }
-  const config::Config& config = *loaded.config;
+  const config::Config& config = *loaded;
   std::string db_path = StateDirectory::database_path(config.state_dir);
   if (!std::filesystem::exists(db_path)) {
     std::cerr << "newsmon status: no state at " << db_path << " yet (has the daemon run?)\n";

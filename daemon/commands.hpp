@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
+
 namespace newsmon::daemon {
 
 constexpr int k_exit_ok = 0;
@@ -30,6 +32,14 @@ ParsedArgs parse_args(const std::vector<std::string>& args, const std::vector<Op
 
 // Reports a usage error on stderr and returns k_exit_usage.
 int usage_error(const std::string& command, const std::string& message);
+
+// The config file named by -c/--config with no stray arguments; otherwise
+// reports the usage error and sets `exit_code`.
+std::optional<std::string> config_path_of(const std::string& command, const ParsedArgs& parsed,
+                                          int& exit_code);
+
+// Loads and validates the config, printing every located error on stderr.
+std::optional<config::Config> load_config_or_report(const std::string& path);
 
 int command_run(const std::vector<std::string>& args);
 int command_once(const std::vector<std::string>& args);
