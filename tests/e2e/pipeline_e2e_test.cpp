@@ -224,6 +224,30 @@ TEST_F(EndToEnd, NewStoriesAlertOnceAcrossPollsFeedsAndRestarts) {
   EXPECT_EQ(accepted_alerts(server).size(), 5u);
 }
 
+TEST_F(EndToEnd, StatusReportsFeedsAndSinksFromTheStateStore) {
+  server.route("/hook", ScriptedResponse::text(503, "down", "text/plain"));
+  site.set("/alpha.xml", rss("alpha", {{"a1", "Harbour plan approved", story("harbour")}}));
+  site.set("/beta.xml", "<rss><channel><item><title>broken</title></chan");
+  site.set("/gamma.xml", rss("gamma", {}));
+  std::string config = write_config();
+  auto before = run_process({NEWSMON_BINARY, "status", "-c", config});
+  EXPECT_EQ(before.exit_code, 1);
+  EXPECT_THAT(before.err, HasSubstr("has the daemon run?"));
+
+  once(config, "1s");
+  auto status = run_process({NEWSMON_BINARY, "status", "-c", config, "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto json = nlohmann::json::parse(status.out);
+  ASSERT_EQ(json["feeds"].size(), 3u);
+  EXPECT_EQ(json["feeds"][0]["name"], "alpha");
+  EXPECT_EQ(json["feeds"][0]["last_status"], "fetched");
+  EXPECT_EQ(json["feeds"][1]["last_status"], "failed");
+  EXPECT_EQ(json["feeds"][1]["consecutive_failures"], 1);
+  ASSERT_EQ(json["sinks"].size(), 1u);
+  EXPECT_EQ(json["sinks"][0]["pending"], 1);
+  EXPECT_EQ(json["sinks"][0]["dead_lettered"], 0);
+}
+
 TEST_F(EndToEnd, FirstPollSeedsWithoutAlerts) {
   server.route("/hook", ScriptedResponse::text(200, "ok", "text/plain"));
   site.set("/alpha.xml", rss("alpha", {{"a1", "Harbour plan approved", story("harbour")}}));
