@@ -248,6 +248,33 @@ TEST_F(EndToEnd, StatusReportsFeedsAndSinksFromTheStateStore) {
   EXPECT_EQ(json["sinks"][0]["dead_lettered"], 0);
 }
 
+TEST_F(EndToEnd, StoryUpdatesGoToSinksThatOptedIn) {
+  server.route("/hook", ScriptedResponse::text(200, "ok", "text/plain"));
+  server.route("/updates", ScriptedResponse::text(200, "ok", "text/plain"));
+  const Item harbour{"a1", "Harbour plan approved", story("harbour")};
+  site.set("/alpha.xml", rss("alpha", {harbour}));
+  site.set("/beta.xml", rss("beta", {}));
+  site.set("/gamma.xml", rss("gamma", {}));
+  std::string config = write_config("  - {type: webhook, name: updates, url: \"" +
+                                    server.url("/updates") + "\", story_updates: 2}\n");
+  ASSERT_EQ(once(config).exit_code, 0);
+  EXPECT_EQ(server.request_count("/updates"), 1);  // the new story itself
+
+  // The same story in a second feed, then a third: one update, at two sources.
+  site.set("/beta.xml", rss("beta", {{"b1", "Harbour dredging backed", story("harbour")}}));
+  ASSERT_EQ(once(config).exit_code, 0);
+  site.set("/gamma.xml", rss("gamma", {{"g1", "Port plan passes", story("harbour")}}));
+  ASSERT_EQ(once(config).exit_code, 0);
+
+  auto updates = server.requests_for("/updates");
+  ASSERT_EQ(updates.size(), 2u);
+  auto update = nlohmann::json::parse(updates[1].body);
+  EXPECT_EQ(update["event"], "story_update");
+  EXPECT_EQ(update["story_id"], nlohmann::json::parse(updates[0].body)["story_id"]);
+  EXPECT_EQ(update["sources"], nlohmann::json::array({"alpha", "beta"}));
+  EXPECT_EQ(accepted_alerts(server).size(), 1u);  // the plain sink: one alert, no updates
+}
+
 TEST_F(EndToEnd, FirstPollSeedsWithoutAlerts) {
   server.route("/hook", ScriptedResponse::text(200, "ok", "text/plain"));
   site.set("/alpha.xml", rss("alpha", {{"a1", "Harbour plan approved", story("harbour")}}));
