@@ -355,7 +355,8 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
     spdlog::warn("feed {}: {} ({})", slot.config.name, state.last_status, state.last_error);
   }
 
-  // The consumer first: it may report hints that shape the next poll.
+  // The consumer first: it may report hints that shape the next poll. The
+  // planner gets the outcome without the body, which moves to the consumer.
   const Fetched* fetched_view = std::get_if<Fetched>(&outcome);
   const bool success = fetched_view != nullptr || std::holds_alternative<NotModified>(outcome);
   const FetchOutcome summary = fetched_view != nullptr
