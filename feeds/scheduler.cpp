@@ -146,7 +146,12 @@ SysTime SchedulePlanner::next_after(const std::string& feed, const FetchOutcome&
       if (cache->expires) {
         bound = std::max(bound, until(now, *cache->expires));
       }
-      delay = std::max(delay, std::min(bound, m_policy.max_hint));
+      bound = std::min(bound, m_policy.max_hint);
+      if (bound > delay) {
+        // A lower bound: jitter may only add to it.
+        const auto spread = static_cast<double>(bound.count()) * m_policy.jitter;
+        return skip_forward(entry, now + bound + uniform(Duration(static_cast<Duration::rep>(spread))));
+      }
     }
     return skip_forward(entry, now + jittered(delay));
   }
