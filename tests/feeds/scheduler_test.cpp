@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <set>
 
 #include "common/sqlite.hpp"
@@ -332,7 +333,7 @@ TEST_F(SchedulerIntegrationTest, ValidatorsAndStatusPersistAcrossRestarts) {
 }
 
 TEST_F(SchedulerIntegrationTest, ServerErrorsBackOffThenRecover) {
-  int calls = 0;
+  std::atomic<int> calls{0};  // handlers run on the server's threads
   m_server.route("/flaky", [&calls](const testing::ReceivedRequest&) {
     return ++calls <= 3 ? ScriptedResponse::text(500, "down") : ScriptedResponse::text(200, "<rss/>");
   });
