@@ -62,6 +62,22 @@ double seconds(const timeval& time) {
   return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
 }
 
+// The allocator's view and the kernel's, to tell heap growth from fragmentation.
+void print_memory_diagnostics() {
+  malloc_stats();
+  std::FILE* status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) {
+    return;
+  }
+  char line[256];
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::strncmp(line, "Vm", 2) == 0 || std::strncmp(line, "Rss", 3) == 0) {
+      std::fputs(line, stderr);
+    }
+  }
+  std::fclose(status);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,17 +119,7 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   if (std::getenv("POLL_BENCH_MALLOC_STATS") != nullptr) {
-    malloc_stats();
-    std::FILE* status = std::fopen("/proc/self/status", "r");
-    char line[256];
-    while (status != nullptr && std::fgets(line, sizeof line, status) != nullptr) {
-      if (std::strncmp(line, "Vm", 2) == 0 || std::strncmp(line, "Rss", 3) == 0) {
-        std::fputs(line, stderr);
-      }
-    }
-    if (status != nullptr) {
-      std::fclose(status);
-    }
+    print_memory_diagnostics();
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

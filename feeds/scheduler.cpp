@@ -150,7 +150,12 @@ SysTime SchedulePlanner::next_after(const std::string& feed, const FetchOutcome&
       if (cache->expires) {
         bound = std::max(bound, until(now, *cache->expires));
       }
-      delay = std::max(delay, std::min(bound, m_policy.max_hint));
+      bound = std::min(bound, m_policy.max_hint);
+      if (bound > delay) {
+        // A lower bound: jitter may only add to it.
+        const auto spread = static_cast<double>(bound.count()) * m_policy.jitter;
+        return skip_forward(entry, now + bound + uniform(Duration(static_cast<Duration::rep>(spread))));
+      }
     }
     return skip_forward(entry, now + jittered(delay));
   }
@@ -360,7 +365,8 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
     spdlog::warn("feed {}: {} ({})", slot.config.name, state.last_status, state.last_error);
   }
 
-  // The consumer first: it may report hints that shape the next poll.
+  // The consumer first: it may report hints that shape the next poll. The
+  // planner gets the outcome without the body, which moves to the consumer.
   const Fetched* fetched_view = std::get_if<Fetched>(&outcome);
   bool success = fetched_view != nullptr || std::holds_alternative<NotModified>(outcome);
   FetchOutcome summary = fetched_view != nullptr

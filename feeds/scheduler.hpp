@@ -13,7 +13,8 @@
 //   that share an interval drift apart.
 // - After success: the interval (adaptive: see below); with honour_feed_hints,
 //   at least the feed's own RSS <ttl> / Cache-Control max-age / Expires (each
-//   capped at max_hint = 24 h), and never inside its skipHours/skipDays.
+//   capped at max_hint = 24 h; jitter only adds to such a bound), and never
+//   inside its skipHours/skipDays.
 // - After the n-th consecutive Retry or Failed: min(interval·2^n, cap) with
 //   cap = max(max_backoff (6 h), interval); a Retry-After is a lower bound.
 //   A feed is never given up; the first success resets n.

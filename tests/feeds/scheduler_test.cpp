@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <set>
 
 #include "common/sqlite.hpp"
@@ -154,6 +155,17 @@ TEST(PlannerTest, FeedHintsAreLowerBoundsOnlyWhenHonoured) {
     EXPECT_EQ(planner.next_after("f", fetched_with({std::chrono::seconds(7 * 86400), std::nullopt}),
                                  k_start),
               k_start + (honour ? 24h : 10min));
+  }
+}
+
+TEST(PlannerTest, JitterNeverUndercutsAFeedHint) {
+  SchedulePlanner planner(SchedulePolicy{}, 3);
+  planner.add_feed("f", 10min, "h");
+  planner.report_hints("f", FeedScheduleHints{60min, {}, {}});
+  for (int i = 0; i < 200; ++i) {
+    const SysTime next = planner.next_after("f", ok(), k_start);
+    EXPECT_GE(next, k_start + 60min);
+    EXPECT_LE(next, k_start + 66min);
   }
 }
 
@@ -351,7 +363,7 @@ TEST_F(SchedulerIntegrationTest, AnUnprocessedBodyKeepsTheOldValidators) {
 }
 
 TEST_F(SchedulerIntegrationTest, ServerErrorsBackOffThenRecover) {
-  int calls = 0;
+  std::atomic<int> calls{0};  // handlers run on the server's threads
   m_server.route("/flaky", [&calls](const testing::ReceivedRequest&) {
     return ++calls <= 3 ? ScriptedResponse::text(500, "down") : ScriptedResponse::text(200, "<rss/>");
   });
@@ -434,6 +446,36 @@ TEST_F(SchedulerIntegrationTest, ReloadKeepsDropsAndAddsFeeds) {
   ASSERT_TRUE(testing::run_until(m_io, [&] { return drained; }));
   EXPECT_LE(m_server.request_count("/b") - b_before, 1);  // at most the one in flight
   EXPECT_FALSE(s->next_due("b").has_value());
+}
+
+TEST_F(SchedulerIntegrationTest, HintsReportedByTheConsumerShapeTheNextPoll) {
+  m_server.route("/ttl", ScriptedResponse::text(200, "<rss><channel><ttl>60</ttl></channel></rss>"));
+  for (const bool honour : {true, false}) {
+    SchedulePolicy policy;
+    policy.startup_spread = Duration(0);
+    policy.honour_feed_hints = honour;
+    FeedScheduler* self = nullptr;
+    SysTime fetched_at{};
+    FeedScheduler s(m_io, m_fetcher, nullptr, m_clock, policy, 1,
+                    [&](const config::FeedConfig& f, FetchOutcome) {
+                      fetched_at = m_clock.now();
+                      self->report_hints(f.name, FeedScheduleHints{std::chrono::minutes(60), {}, {}});
+                    });
+    self = &s;
+    s.set_feeds({feed("ttl", m_server.url("/ttl"), 1min)});
+    s.start();
+    ASSERT_TRUE(testing::run_until(
+        m_io, [&] { return fetched_at != SysTime{} && s.next_due("ttl") > fetched_at; }));
+    const SysTime due = *s.next_due("ttl");
+    if (honour) {
+      EXPECT_GE(due, fetched_at + 59min);  // the feed's <ttl>, not the 1 min interval
+    } else {
+      EXPECT_LT(due, fetched_at + 2min);
+    }
+    bool drained = false;
+    s.stop([&] { drained = true; });
+    ASSERT_TRUE(testing::run_until(m_io, [&] { return drained; }));
+  }
 }
 
 TEST_F(SchedulerIntegrationTest, NeverTwoFetchesOfOneFeedAtOnce) {
