@@ -108,9 +108,8 @@ class Pipeline::Impl {
         m_db(db),
         m_metrics(metrics),
         m_clock(clock),
-        m_http(io, net::HttpClientOptions{config.fetch.concurrency, config.fetch.per_host,
-                                          config.fetch.allow_file_urls}),
-        m_fetcher(m_http, clock, fetcher_options(config)),
+        m_http(io, feeds::http_client_options(config)),
+        m_fetcher(m_http, clock, feeds::fetcher_options(config)),
         m_fetch_state(db),
         m_scheduler(io, m_fetcher, &m_fetch_state, clock, feeds::SchedulePolicy{},
                     std::random_device{}(),
@@ -179,14 +178,6 @@ class Pipeline::Impl {
   }
 
  private:
-  static feeds::FetcherOptions fetcher_options(const config::Config& config) {
-    feeds::FetcherOptions options;
-    options.user_agent = config.fetch.user_agent;
-    options.connect_timeout = config.defaults.connect_timeout;
-    options.max_redirects = config.defaults.max_redirects;
-    return options;
-  }
-
   // Returns false when a fetched body could not be processed, so the scheduler
   // keeps the old validators and the body is fetched again.
   bool on_outcome(const config::FeedConfig& feed, feeds::FetchOutcome outcome) {

@@ -460,6 +460,7 @@ TEST_F(SchedulerIntegrationTest, HintsReportedByTheConsumerShapeTheNextPoll) {
                     [&](const config::FeedConfig& f, FetchOutcome) {
                       fetched_at = m_clock.now();
                       self->report_hints(f.name, FeedScheduleHints{std::chrono::minutes(60), {}, {}});
+                      return true;
                     });
     self = &s;
     s.set_feeds({feed("ttl", m_server.url("/ttl"), 1min)});
