@@ -705,7 +705,15 @@ class FastConverter {
   // false: the outcome depends on tree construction the fast path skips.
   bool start_tag(GumboTag tag) {
     if (tag == GUMBO_TAG_A && in_stack(GUMBO_TAG_A)) {
-      return false;  // a nested <a> runs the adoption agency
+      // A nested <a> runs the adoption agency on the open one: with only
+      // inline elements above it, that just closes it; otherwise it moves
+      // blocks around, which gumbo does.
+      for (auto it = m_open.rbegin(); *it != GUMBO_TAG_A; ++it) {
+        if (!is_phrasing(*it)) {
+          return false;
+        }
+      }
+      pop_to(GUMBO_TAG_A);
     }
     if (tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DD || tag == GUMBO_TAG_DT) {
       close_list_item(tag);
