@@ -590,7 +590,11 @@ class FastConverter {
         continue;
       }
       const auto tag = read_tag(s, i);
-      if (!tag || needs_full_parser(tag->tag)) {
+      if (!tag) {
+        // A tag cut off by the end of input is dropped (HTML5 "EOF in tag").
+        return m_writer.take();
+      }
+      if (needs_full_parser(tag->tag)) {
         return std::nullopt;
       }
       i = text_start = tag->next;
@@ -705,15 +709,23 @@ class FastConverter {
   // false: the outcome depends on tree construction the fast path skips.
   bool start_tag(GumboTag tag) {
     if (tag == GUMBO_TAG_A && in_stack(GUMBO_TAG_A)) {
-      // A nested <a> runs the adoption agency on the open one: with only
-      // inline elements above it, that just closes it; otherwise it moves
-      // blocks around, which gumbo does.
-      for (auto it = m_open.rbegin(); *it != GUMBO_TAG_A; ++it) {
-        if (!is_phrasing(*it)) {
-          return false;
+      // A nested <a> runs the adoption agency on the open one. With only
+      // inline elements above it, that closes it. With blocks above, it
+      // moves them (still open, still last, so text order and paragraphs
+      // stay) out of the <a>: the <a> is no longer open either way.
+      const bool blocks_above = [&] {
+        for (auto it = m_open.rbegin(); *it != GUMBO_TAG_A; ++it) {
+          if (!is_phrasing(*it)) {
+            return true;
+          }
         }
+        return false;
+      }();
+      if (blocks_above) {
+        m_open.erase(std::find(m_open.rbegin(), m_open.rend(), GUMBO_TAG_A).base() - 1);
+      } else {
+        pop_to(GUMBO_TAG_A);
       }
-      pop_to(GUMBO_TAG_A);
     }
     if (tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DD || tag == GUMBO_TAG_DT) {
       close_list_item(tag);
