@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -95,14 +96,46 @@ struct IconvCloser {
 };
 using IconvHandle = std::unique_ptr<void, IconvCloser>;
 
+// iconv_open looks the charset up in glibc's gconv modules each time, which
+// costs more than converting a feed; each thread keeps its recent handles.
+class IconvCache {
+ public:
+  // nullptr when iconv does not know the charset.
+  iconv_t get(const std::string& charset) {
+    for (auto& entry : m_entries) {
+      if (entry.charset == charset) {
+        iconv(static_cast<iconv_t>(entry.handle.get()), nullptr, nullptr, nullptr, nullptr);
+        return static_cast<iconv_t>(entry.handle.get());
+      }
+    }
+    iconv_t raw = iconv_open("UTF-8", charset.c_str());
+    if (raw == reinterpret_cast<iconv_t>(-1)) {  // NOLINT: the iconv API's error value
+      return nullptr;
+    }
+    if (m_entries.size() == k_capacity) {
+      m_entries.erase(m_entries.begin());
+    }
+    m_entries.push_back({charset, IconvHandle(raw)});
+    return raw;
+  }
+
+ private:
+  static constexpr std::size_t k_capacity = 8;
+  struct Entry {
+    std::string charset;
+    IconvHandle handle;
+  };
+  std::vector<Entry> m_entries;
+};
+
 // Converts with iconv; a byte iconv rejects becomes U+FFFD and conversion goes on.
 Result<std::string> convert_with_iconv(std::string_view bytes, const std::string& charset,
                                        bool& repaired) {
-  iconv_t raw = iconv_open("UTF-8", charset.c_str());
-  if (raw == reinterpret_cast<iconv_t>(-1)) {  // NOLINT: the iconv API's error value
+  thread_local IconvCache cache;
+  iconv_t raw = cache.get(charset);
+  if (raw == nullptr) {
     return Error{"unsupported charset '" + charset + "'"};
   }
-  IconvHandle cd(raw);
   std::string out;
   out.resize(bytes.size() * 2 + 16);
   char* in_ptr = const_cast<char*>(bytes.data());  // iconv's signature; it does not write
