@@ -360,9 +360,7 @@ bool needs_full_parser(GumboTag tag) {
     case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_TITLE: case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT:
     case GUMBO_TAG_NOEMBED: case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH:
     case GUMBO_TAG_HTML: case GUMBO_TAG_HEAD: case GUMBO_TAG_BODY: case GUMBO_TAG_FRAMESET:
-    case GUMBO_TAG_FRAME: case GUMBO_TAG_TABLE: case GUMBO_TAG_CAPTION: case GUMBO_TAG_COLGROUP:
-    case GUMBO_TAG_COL: case GUMBO_TAG_TBODY: case GUMBO_TAG_THEAD: case GUMBO_TAG_TFOOT:
-    case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_OBJECT:
+    case GUMBO_TAG_FRAME: case GUMBO_TAG_COLGROUP: case GUMBO_TAG_OBJECT:
     case GUMBO_TAG_APPLET: case GUMBO_TAG_MARQUEE: case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_ISINDEX: case GUMBO_TAG_OPTION: case GUMBO_TAG_OPTGROUP: case GUMBO_TAG_RB:
     case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC:
@@ -372,6 +370,26 @@ bool needs_full_parser(GumboTag tag) {
       return false;
   }
 }
+
+// Table structure that holds no text of its own: text or other elements
+// there are "foster parented" before the table, which gumbo does.
+bool is_table_structure(GumboTag tag) {
+  return tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_TBODY || tag == GUMBO_TAG_THEAD ||
+         tag == GUMBO_TAG_TFOOT || tag == GUMBO_TAG_TR;
+}
+
+bool is_table_tag(GumboTag tag) {
+  return is_table_structure(tag) || tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH ||
+         tag == GUMBO_TAG_CAPTION || tag == GUMBO_TAG_COL;
+}
+
+// Elements that bound "has an element in scope" (of those the fast path keeps).
+bool is_scope_boundary(GumboTag tag) {
+  return tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH ||
+         tag == GUMBO_TAG_CAPTION;
+}
+
+bool is_html_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 
 bool is_heading(GumboTag tag) {
   return tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3 ||
@@ -551,14 +569,20 @@ class FastConverter {
         break;
       }
       const char c = s[i];
-      m_writer.text(s.substr(text_start, i - text_start));
+      if (!emit_text(s.substr(text_start, i - text_start))) {
+        return std::nullopt;
+      }
       if (c == '&') {
         switch (read_reference(s, i, decoded)) {
           case RefResult::decoded:
-            m_writer.text(decoded);
+            if (!emit_text(decoded)) {
+              return std::nullopt;
+            }
             break;
           case RefResult::literal:
-            m_writer.text("&");
+            if (!emit_text("&")) {
+              return std::nullopt;
+            }
             ++i;
             break;
           case RefResult::decline:
@@ -585,7 +609,9 @@ class FastConverter {
         if (next == '/') {
           return std::nullopt;  // "</ x>": a bogus comment; rare, let gumbo read it
         }
-        m_writer.text("<");
+        if (!emit_text("<")) {
+          return std::nullopt;
+        }
         i = text_start = i + 1;
         continue;
       }
@@ -599,10 +625,13 @@ class FastConverter {
       }
       i = text_start = tag->next;
       if (tag->end) {
-        if (!end_tag(tag->tag)) {
+        if ((in_table_context() && !is_table_tag(tag->tag)) || !end_tag(tag->tag)) {
           return std::nullopt;
         }
         continue;
+      }
+      if (in_table_context() && !is_table_tag(tag->tag)) {
+        return std::nullopt;  // foster parenting
       }
       if (tag->tag == GUMBO_TAG_SCRIPT || tag->tag == GUMBO_TAG_STYLE || tag->tag == GUMBO_TAG_IFRAME) {
         const std::string_view name = tag->tag == GUMBO_TAG_SCRIPT  ? "script"
@@ -619,7 +648,9 @@ class FastConverter {
         return std::nullopt;
       }
     }
-    m_writer.text(s.substr(text_start));
+    if (!emit_text(s.substr(text_start))) {
+      return std::nullopt;
+    }
     return m_writer.take();
   }
 
@@ -665,8 +696,124 @@ class FastConverter {
     return close == std::string_view::npos ? close : close + 1;
   }
 
+  bool in_table_context() const { return !m_open.empty() && is_table_structure(m_open.back()); }
+
+  // Text where the table structure is open (not in a cell) is moved before
+  // the table by HTML5; only whitespace stays.
+  bool emit_text(std::string_view text) {
+    if (in_table_context() && !std::all_of(text.begin(), text.end(), is_html_space)) {
+      return false;
+    }
+    m_writer.text(text);
+    return true;
+  }
+
   bool in_stack(GumboTag tag) const {
     return std::find(m_open.begin(), m_open.end(), tag) != m_open.end();
+  }
+
+  // "Has an element in scope": open, and no table or cell boundary above it.
+  bool in_scope(GumboTag tag) const {
+    for (auto it = m_open.rbegin(); it != m_open.rend(); ++it) {
+      if (*it == tag) {
+        return true;
+      }
+      if (is_scope_boundary(*it)) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // Closes every element above depth `keep`: a paragraph ends if a block
+  // closes, else a cell boundary is a space.
+  void close_above(std::size_t keep) {
+    bool block = false;
+    bool cell = false;
+    for (std::size_t k = keep; k < m_open.size(); ++k) {
+      block = block || is_block(m_open[k]);
+      cell = cell || m_open[k] == GUMBO_TAG_TD || m_open[k] == GUMBO_TAG_TH;
+    }
+    m_open.resize(keep);
+    if (block) {
+      boundary();
+    } else if (cell) {
+      m_writer.space();
+    }
+  }
+
+  // Depth of the nearest open element satisfying `pred`, searching down from
+  // the top no further than an element satisfying `stop`; nullopt if none.
+  template <class Pred, class Stop>
+  std::optional<std::size_t> find_open(Pred pred, Stop stop) const {
+    for (std::size_t k = m_open.size(); k > 0; --k) {
+      if (pred(m_open[k - 1])) {
+        return k - 1;
+      }
+      if (stop(m_open[k - 1])) {
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Table start tags other than <table>; false: let gumbo decide.
+  bool table_start_tag(GumboTag tag) {
+    if (!in_stack(GUMBO_TAG_TABLE)) {
+      return true;  // outside any table these are ignored
+    }
+    auto is_caption = [](GumboTag t) { return t == GUMBO_TAG_CAPTION; };
+    auto never = [](GumboTag) { return false; };
+    if (tag == GUMBO_TAG_CAPTION || tag == GUMBO_TAG_COL) {
+      if (m_open.back() != GUMBO_TAG_TABLE) {
+        return false;
+      }
+      if (tag == GUMBO_TAG_CAPTION) {
+        boundary();
+        m_open.push_back(tag);
+      }
+      return true;
+    }
+    std::optional<std::size_t> at;
+    if (tag == GUMBO_TAG_TBODY || tag == GUMBO_TAG_THEAD || tag == GUMBO_TAG_TFOOT) {
+      at = find_open([](GumboTag t) { return t == GUMBO_TAG_TABLE; }, is_caption);
+    } else if (tag == GUMBO_TAG_TR) {
+      at = find_open([](GumboTag t) { return is_table_structure(t) && t != GUMBO_TAG_TR; }, is_caption);
+    } else {
+      at = find_open(is_table_structure, is_caption);
+    }
+    if (!at || find_open(is_caption, never).value_or(0) > *at) {
+      return false;
+    }
+    close_above(*at + 1);
+    if (tag != GUMBO_TAG_TBODY && tag != GUMBO_TAG_THEAD && tag != GUMBO_TAG_TFOOT &&
+        m_open.back() == GUMBO_TAG_TABLE) {
+      m_open.push_back(GUMBO_TAG_TBODY);  // implied
+      boundary();
+    }
+    if ((tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) && m_open.back() != GUMBO_TAG_TR) {
+      m_open.push_back(GUMBO_TAG_TR);  // implied
+      boundary();
+    }
+    m_open.push_back(tag);
+    if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) {
+      m_writer.space();
+    } else {
+      boundary();
+    }
+    return true;
+  }
+
+  bool table_end_tag(GumboTag tag) {
+    if (tag == GUMBO_TAG_COL) {
+      return false;
+    }
+    const auto at = find_open([tag](GumboTag t) { return t == tag; },
+                              [tag](GumboTag t) { return t == GUMBO_TAG_TABLE && tag != GUMBO_TAG_TABLE; });
+    if (at) {
+      close_above(*at);
+    }
+    return true;  // not in table scope: ignored
   }
 
   // Pops up to and including the nearest `tag`; a block above it ends a paragraph.
@@ -681,8 +828,7 @@ class FastConverter {
   }
 
   void close_p_if_open() {
-    // Every element the fast path accepts keeps p "in button scope".
-    if (in_stack(GUMBO_TAG_P)) {
+    if (in_scope(GUMBO_TAG_P)) {
       pop_to(GUMBO_TAG_P);
       boundary();
     }
@@ -708,7 +854,18 @@ class FastConverter {
 
   // false: the outcome depends on tree construction the fast path skips.
   bool start_tag(GumboTag tag) {
-    if (tag == GUMBO_TAG_A && in_stack(GUMBO_TAG_A)) {
+    if (tag == GUMBO_TAG_TABLE) {
+      if (in_table_context()) {
+        return false;  // a table directly in a table closes the first
+      }
+      boundary();
+      m_open.push_back(tag);
+      return true;
+    }
+    if (is_table_tag(tag)) {
+      return table_start_tag(tag);
+    }
+    if (tag == GUMBO_TAG_A && in_scope(GUMBO_TAG_A)) {
       // A nested <a> runs the adoption agency on the open one. With only
       // inline elements above it, that closes it. With blocks above, it
       // moves them (still open, still last, so text order and paragraphs
@@ -751,7 +908,10 @@ class FastConverter {
       boundary();  // "</br>" is read as "<br>"
       return true;
     }
-    if (tag == GUMBO_TAG_P && !in_stack(GUMBO_TAG_P)) {
+    if (is_table_tag(tag)) {
+      return table_end_tag(tag);
+    }
+    if (tag == GUMBO_TAG_P && !in_scope(GUMBO_TAG_P)) {
       boundary();  // an empty <p> is inserted
       return true;
     }
@@ -783,8 +943,9 @@ class FastConverter {
         }
         return true;
       }
-      if (tag == GUMBO_TAG_LI && (*it == GUMBO_TAG_UL || *it == GUMBO_TAG_OL)) {
-        return true;  // not in list item scope: ignored
+      if (is_scope_boundary(*it) ||
+          (tag == GUMBO_TAG_LI && (*it == GUMBO_TAG_UL || *it == GUMBO_TAG_OL))) {
+        return true;  // not in scope: ignored
       }
     }
     return true;  // nothing to close: ignored
