@@ -178,10 +178,13 @@ bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <=
 bool is_ascii_alnum(char c) { return is_ascii_alpha(c) || (c >= '0' && c <= '9'); }
 bool is_tag_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 
-// Input the fast path takes: valid UTF-8 without NUL, C0/C1 controls (other
-// than tab, newlines, form feed) or noncharacters, which HTML5 parsers
-// replace or report in ways not worth mirroring.
-bool is_plain_utf8(std::string_view s) {
+// What the fast path needs from its input: valid UTF-8 without NUL. C0/C1
+// controls (other than tab, newlines, form feed) and noncharacters are
+// replaced by U+FFFD before tokenizing, as gumbo does.
+enum class InputCheck { plain, replace, decline };
+
+InputCheck check_input(std::string_view s) {
+  InputCheck verdict = InputCheck::plain;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t i = 0;
@@ -205,43 +208,85 @@ bool is_plain_utf8(std::string_view s) {
       continue;
     }
     if (c < 0x80) {
-      if (c == '\t' || c == '\n' || c == '\r' || c == '\f') {
-        ++i;
-        continue;
+      if (c == 0) {
+        return InputCheck::decline;
       }
-      return false;
+      if (c != '\t' && c != '\n' && c != '\r' && c != '\f') {
+        verdict = InputCheck::replace;
+      }
+      ++i;
+      continue;
     }
     if (c >= 0xC2 && c <= 0xDF) {
-      if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80 || (c == 0xC2 && p[i + 1] < 0xA0)) {
-        return false;
+      if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80) {
+        return InputCheck::decline;
+      }
+      if (c == 0xC2 && p[i + 1] < 0xA0) {
+        verdict = InputCheck::replace;
       }
       i += 2;
     } else if (c >= 0xE0 && c <= 0xEF) {
       if (i + 2 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) {
-        return false;
+        return InputCheck::decline;
       }
       const unsigned cp = ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
-      if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
-          cp == 0xFFFE || cp == 0xFFFF) {
-        return false;
+      if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return InputCheck::decline;
+      }
+      if ((cp >= 0xFDD0 && cp <= 0xFDEF) || cp == 0xFFFE || cp == 0xFFFF) {
+        verdict = InputCheck::replace;
       }
       i += 3;
     } else if (c >= 0xF0 && c <= 0xF4) {
       if (i + 3 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80 ||
           (p[i + 3] & 0xC0) != 0x80) {
-        return false;
+        return InputCheck::decline;
       }
       const unsigned cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3Fu) << 12) |
                           ((p[i + 2] & 0x3Fu) << 6) | (p[i + 3] & 0x3Fu);
-      if (cp < 0x10000 || cp > 0x10FFFF || (cp & 0xFFFE) == 0xFFFE) {
-        return false;
+      if (cp < 0x10000 || cp > 0x10FFFF) {
+        return InputCheck::decline;
+      }
+      if ((cp & 0xFFFE) == 0xFFFE) {
+        verdict = InputCheck::replace;
       }
       i += 4;
     } else {
-      return false;
+      return InputCheck::decline;
     }
   }
-  return true;
+  return verdict;
+}
+
+// The input with every control and noncharacter (as check_input finds them)
+// replaced by U+FFFD; the input must be valid UTF-8 without NUL.
+std::string replace_invalid_code_points(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = p[i];
+    std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    unsigned cp = c;
+    if (len == 2) {
+      cp = ((c & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu);
+    } else if (len == 3) {
+      cp = ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
+    } else if (len == 4) {
+      cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3Fu) << 12) | ((p[i + 2] & 0x3Fu) << 6) |
+           (p[i + 3] & 0x3Fu);
+    }
+    const bool invalid = (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r' && cp != '\f') ||
+                         (cp >= 0x7F && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
+                         (cp & 0xFFFE) == 0xFFFE;
+    if (invalid) {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out.append(s.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
 }
 
 void append_utf8(std::string& out, unsigned cp) {
@@ -357,14 +402,13 @@ bool is_void(GumboTag tag) {
 bool needs_full_parser(GumboTag tag) {
   switch (tag) {
     case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_SELECT:
-    case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_TITLE: case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT:
+    case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT:
     case GUMBO_TAG_NOEMBED: case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH:
-    case GUMBO_TAG_HTML: case GUMBO_TAG_HEAD: case GUMBO_TAG_BODY: case GUMBO_TAG_FRAMESET:
+    case GUMBO_TAG_FRAMESET:
     case GUMBO_TAG_FRAME: case GUMBO_TAG_COLGROUP: case GUMBO_TAG_OBJECT:
     case GUMBO_TAG_APPLET: case GUMBO_TAG_MARQUEE: case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_ISINDEX: case GUMBO_TAG_OPTION: case GUMBO_TAG_OPTGROUP: case GUMBO_TAG_RB:
-    case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC:
-    case GUMBO_TAG_BASE: case GUMBO_TAG_LINK: case GUMBO_TAG_META: case GUMBO_TAG_MENUITEM:
+    case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC: case GUMBO_TAG_MENUITEM:
       return true;
     default:
       return false;
@@ -516,13 +560,16 @@ std::optional<Tag> read_tag(std::string_view s, std::size_t i) {
   return std::nullopt;
 }
 
-// Past the end tag of a raw-text element (script, style, iframe), or npos.
-std::size_t skip_raw_text(std::string_view s, std::size_t from, std::string_view name, bool script) {
+// Past the end tag of a raw-text element (script, style, iframe, and the
+// RCDATA title and textarea, all dropped); the end of input when unclosed,
+// the rest being raw text; nullopt when script escapes make it unclear.
+std::optional<std::size_t> skip_raw_text(std::string_view s, std::size_t from, std::string_view name,
+                                         bool script) {
   std::size_t p = from;
   while (true) {
     const auto lt = s.find("</", p);
     if (lt == std::string_view::npos) {
-      return std::string_view::npos;
+      break;
     }
     bool match = lt + 2 + name.size() < s.size();
     for (std::size_t k = 0; match && k < name.size(); ++k) {
@@ -534,13 +581,29 @@ std::size_t skip_raw_text(std::string_view s, std::size_t from, std::string_view
       if (is_tag_space(after) || after == '/' || after == '>') {
         // Script data has escape states after "<!--"; not worth mirroring.
         if (script && s.substr(from, lt - from).find("<!--") != std::string_view::npos) {
-          return std::string_view::npos;
+          return std::nullopt;
         }
         auto end_tag = read_tag(s, lt);
-        return end_tag ? end_tag->next : std::string_view::npos;
+        return end_tag ? end_tag->next : s.size();
       }
     }
     p = lt + 2;
+  }
+  if (script && s.substr(from).find("<!--") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return s.size();
+}
+
+// Dropped elements whose content the tokenizer reads as raw text.
+std::string_view raw_text_name(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_SCRIPT: return "script";
+    case GUMBO_TAG_STYLE: return "style";
+    case GUMBO_TAG_IFRAME: return "iframe";
+    case GUMBO_TAG_TITLE: return "title";
+    case GUMBO_TAG_TEXTAREA: return "textarea";
+    default: return {};
   }
 }
 
@@ -633,16 +696,16 @@ class FastConverter {
       if (in_table_context() && !is_table_tag(tag->tag)) {
         return std::nullopt;  // foster parenting
       }
-      if (tag->tag == GUMBO_TAG_SCRIPT || tag->tag == GUMBO_TAG_STYLE || tag->tag == GUMBO_TAG_IFRAME) {
-        const std::string_view name = tag->tag == GUMBO_TAG_SCRIPT  ? "script"
-                                      : tag->tag == GUMBO_TAG_STYLE ? "style"
-                                                                     : "iframe";
-        const std::size_t after = skip_raw_text(s, i, name, tag->tag == GUMBO_TAG_SCRIPT);
-        if (after == std::string_view::npos) {
+      if (const std::string_view name = raw_text_name(tag->tag); !name.empty()) {
+        const auto after = skip_raw_text(s, i, name, tag->tag == GUMBO_TAG_SCRIPT);
+        if (!after) {
           return std::nullopt;
         }
-        i = text_start = after;
+        i = text_start = *after;
         continue;
+      }
+      if (tag->tag == GUMBO_TAG_HTML || tag->tag == GUMBO_TAG_HEAD || tag->tag == GUMBO_TAG_BODY) {
+        continue;  // whole documents pasted into a feed: these tags are ignored in a fragment
       }
       if (!start_tag(tag->tag)) {
         return std::nullopt;
@@ -908,6 +971,9 @@ class FastConverter {
       boundary();  // "</br>" is read as "<br>"
       return true;
     }
+    if (tag == GUMBO_TAG_HTML || tag == GUMBO_TAG_HEAD || tag == GUMBO_TAG_BODY) {
+      return true;  // ignored in a fragment
+    }
     if (is_table_tag(tag)) {
       return table_end_tag(tag);
     }
@@ -960,10 +1026,17 @@ class FastConverter {
 }  // namespace
 
 std::optional<std::string> html_to_text_fast(std::string_view html, bool one_line) {
-  if (!is_plain_utf8(html)) {
-    return std::nullopt;
+  switch (check_input(html)) {
+    case InputCheck::plain:
+      return FastConverter(html, one_line).run();
+    case InputCheck::replace: {
+      const std::string replaced = replace_invalid_code_points(html);
+      return FastConverter(replaced, one_line).run();
+    }
+    case InputCheck::decline:
+      break;
   }
-  return FastConverter(html, one_line).run();
+  return std::nullopt;
 }
 
 std::string html_to_text_gumbo(std::string_view html, bool one_line) {

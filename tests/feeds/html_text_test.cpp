@@ -43,6 +43,10 @@ const char* const k_fragments[] = {
     "<table><tr><td>a</table></td>b", "<table><table>x", "<table><tr><td><b>x</td><td>y</b></table>",
     "<table><tr><td>a</p>b</td></tr></table>", "<table><tr><td><a>x<td><a>y</table>",
     "<table><thead><tr><th>h<tbody><tr><td>d<tfoot><tr><td>f</table>",
+    // Whole documents pasted into a feed; raw text left open; controls.
+    "<html><head><title>T</title><meta charset=utf-8></head><body><p>b</p></body></html>after",
+    "<iframe src=x>never closed", "<style>never closed", "<textarea>t</textarea>u", "<title>x",
+    "a\x01b\xc2\x9f c\x0b d\x7f e", "\xef\xb7\x90 \xef\xbf\xbe \xf0\x9f\xbf\xbf", "weiÃ\xc2\x9f",
 };
 
 void expect_agreement(std::string_view html) {
