@@ -351,7 +351,6 @@ struct EntryFields {
   Body body;
   int body_rank = 100;  // lower wins: content:encoded, Atom content, description, ...
   int link_rank = 100;
-  bool title_from_media = false;
   std::string self_link;  // feed level: the feed's own URL, a base for relative links
 };
 
@@ -432,7 +431,6 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
     const bool atom = is_atom(q.ns);
     if (local == "title") {
       fields.item.title = atom ? text_line(body_to_paragraphs(atom_text(child))) : text_line(text_of(child));
-      fields.title_from_media = false;
     } else if (local == "link") {
       if (child.attribute("href")) {
         read_atom_link(fields, child, base);
@@ -514,7 +512,6 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
         offer_body(fields, 4, [&] { return html_of(child, type == "html"); });
       } else if (local == "title" && fields.item.title.empty()) {
         fields.item.title = text_line(text_of(child));
-        fields.title_from_media = true;
       }
       break;
     case Ns::itunes:
