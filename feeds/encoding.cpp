@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -58,41 +59,36 @@ void append_code_point(std::string& out, char32_t cp) {
   }
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one
+// (overlong forms, surrogates and code points above U+10FFFF are not).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+  const std::size_t left = s.size() - i;
+  const unsigned char b0 = p[0];
   if (b0 < 0x80) {
     return 1;
   }
-  std::size_t len = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    min = 0x10000;
-  } else {
-    return 0;
+  auto continuation = [](unsigned char b) { return (b & 0xC0) == 0x80; };
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    return left >= 2 && continuation(p[1]) ? 2 : 0;
   }
-  if (i + len > s.size()) {
-    return 0;
-  }
-  char32_t cp = b0 & (0x7F >> len);
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (left < 3 || !continuation(p[2])) {
       return 0;
     }
-    cp = (cp << 6) | (b & 0x3F);
+    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;
+    return p[1] >= lo && p[1] <= hi ? 3 : 0;
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (left < 4 || !continuation(p[2]) || !continuation(p[3])) {
+      return 0;
+    }
+    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return p[1] >= lo && p[1] <= hi ? 4 : 0;
   }
-  return len;
+  return 0;
 }
 
 struct IconvCloser {
@@ -100,14 +96,46 @@ struct IconvCloser {
 };
 using IconvHandle = std::unique_ptr<void, IconvCloser>;
 
+// iconv_open looks the charset up in glibc's gconv modules each time, which
+// costs more than converting a feed; each thread keeps its recent handles.
+class IconvCache {
+ public:
+  // nullptr when iconv does not know the charset.
+  iconv_t get(const std::string& charset) {
+    for (auto& entry : m_entries) {
+      if (entry.charset == charset) {
+        iconv(static_cast<iconv_t>(entry.handle.get()), nullptr, nullptr, nullptr, nullptr);
+        return static_cast<iconv_t>(entry.handle.get());
+      }
+    }
+    iconv_t raw = iconv_open("UTF-8", charset.c_str());
+    if (raw == reinterpret_cast<iconv_t>(-1)) {  // NOLINT: the iconv API's error value
+      return nullptr;
+    }
+    if (m_entries.size() == k_capacity) {
+      m_entries.erase(m_entries.begin());
+    }
+    m_entries.push_back({charset, IconvHandle(raw)});
+    return raw;
+  }
+
+ private:
+  static constexpr std::size_t k_capacity = 8;
+  struct Entry {
+    std::string charset;
+    IconvHandle handle;
+  };
+  std::vector<Entry> m_entries;
+};
+
 // Converts with iconv; a byte iconv rejects becomes U+FFFD and conversion goes on.
 Result<std::string> convert_with_iconv(std::string_view bytes, const std::string& charset,
                                        bool& repaired) {
-  iconv_t raw = iconv_open("UTF-8", charset.c_str());
-  if (raw == reinterpret_cast<iconv_t>(-1)) {  // NOLINT: the iconv API's error value
+  thread_local IconvCache cache;
+  iconv_t raw = cache.get(charset);
+  if (raw == nullptr) {
     return Error{"unsupported charset '" + charset + "'"};
   }
-  IconvHandle cd(raw);
   std::string out;
   out.resize(bytes.size() * 2 + 16);
   char* in_ptr = const_cast<char*>(bytes.data());  // iconv's signature; it does not write

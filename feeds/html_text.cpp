@@ -178,10 +178,13 @@ bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <=
 bool is_ascii_alnum(char c) { return is_ascii_alpha(c) || (c >= '0' && c <= '9'); }
 bool is_tag_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 
-// Input the fast path takes: valid UTF-8 without NUL, C0/C1 controls (other
-// than tab, newlines, form feed) or noncharacters, which HTML5 parsers
-// replace or report in ways not worth mirroring.
-bool is_plain_utf8(std::string_view s) {
+// What the fast path needs from its input: valid UTF-8 without NUL. C0/C1
+// controls (other than tab, newlines, form feed) and noncharacters are
+// replaced by U+FFFD before tokenizing, as gumbo does.
+enum class InputCheck { plain, replace, decline };
+
+InputCheck check_input(std::string_view s) {
+  InputCheck verdict = InputCheck::plain;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t i = 0;
@@ -205,43 +208,85 @@ bool is_plain_utf8(std::string_view s) {
       continue;
     }
     if (c < 0x80) {
-      if (c == '\t' || c == '\n' || c == '\r' || c == '\f') {
-        ++i;
-        continue;
+      if (c == 0) {
+        return InputCheck::decline;
       }
-      return false;
+      if (c != '\t' && c != '\n' && c != '\r' && c != '\f') {
+        verdict = InputCheck::replace;
+      }
+      ++i;
+      continue;
     }
     if (c >= 0xC2 && c <= 0xDF) {
-      if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80 || (c == 0xC2 && p[i + 1] < 0xA0)) {
-        return false;
+      if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80) {
+        return InputCheck::decline;
+      }
+      if (c == 0xC2 && p[i + 1] < 0xA0) {
+        verdict = InputCheck::replace;
       }
       i += 2;
     } else if (c >= 0xE0 && c <= 0xEF) {
       if (i + 2 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) {
-        return false;
+        return InputCheck::decline;
       }
       const unsigned cp = ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
-      if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
-          cp == 0xFFFE || cp == 0xFFFF) {
-        return false;
+      if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return InputCheck::decline;
+      }
+      if ((cp >= 0xFDD0 && cp <= 0xFDEF) || cp == 0xFFFE || cp == 0xFFFF) {
+        verdict = InputCheck::replace;
       }
       i += 3;
     } else if (c >= 0xF0 && c <= 0xF4) {
       if (i + 3 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80 ||
           (p[i + 3] & 0xC0) != 0x80) {
-        return false;
+        return InputCheck::decline;
       }
       const unsigned cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3Fu) << 12) |
                           ((p[i + 2] & 0x3Fu) << 6) | (p[i + 3] & 0x3Fu);
-      if (cp < 0x10000 || cp > 0x10FFFF || (cp & 0xFFFE) == 0xFFFE) {
-        return false;
+      if (cp < 0x10000 || cp > 0x10FFFF) {
+        return InputCheck::decline;
+      }
+      if ((cp & 0xFFFE) == 0xFFFE) {
+        verdict = InputCheck::replace;
       }
       i += 4;
     } else {
-      return false;
+      return InputCheck::decline;
     }
   }
-  return true;
+  return verdict;
+}
+
+// The input with every control and noncharacter (as check_input finds them)
+// replaced by U+FFFD; the input must be valid UTF-8 without NUL.
+std::string replace_invalid_code_points(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = p[i];
+    std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    unsigned cp = c;
+    if (len == 2) {
+      cp = ((c & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu);
+    } else if (len == 3) {
+      cp = ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
+    } else if (len == 4) {
+      cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3Fu) << 12) | ((p[i + 2] & 0x3Fu) << 6) |
+           (p[i + 3] & 0x3Fu);
+    }
+    const bool invalid = (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r' && cp != '\f') ||
+                         (cp >= 0x7F && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
+                         (cp & 0xFFFE) == 0xFFFE;
+    if (invalid) {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out.append(s.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
 }
 
 void append_utf8(std::string& out, unsigned cp) {
@@ -357,21 +402,38 @@ bool is_void(GumboTag tag) {
 bool needs_full_parser(GumboTag tag) {
   switch (tag) {
     case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_SELECT:
-    case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_TITLE: case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT:
+    case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT:
     case GUMBO_TAG_NOEMBED: case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH:
-    case GUMBO_TAG_HTML: case GUMBO_TAG_HEAD: case GUMBO_TAG_BODY: case GUMBO_TAG_FRAMESET:
-    case GUMBO_TAG_FRAME: case GUMBO_TAG_TABLE: case GUMBO_TAG_CAPTION: case GUMBO_TAG_COLGROUP:
-    case GUMBO_TAG_COL: case GUMBO_TAG_TBODY: case GUMBO_TAG_THEAD: case GUMBO_TAG_TFOOT:
-    case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_OBJECT:
+    case GUMBO_TAG_FRAMESET:
+    case GUMBO_TAG_FRAME: case GUMBO_TAG_COLGROUP: case GUMBO_TAG_OBJECT:
     case GUMBO_TAG_APPLET: case GUMBO_TAG_MARQUEE: case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_ISINDEX: case GUMBO_TAG_OPTION: case GUMBO_TAG_OPTGROUP: case GUMBO_TAG_RB:
-    case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC:
-    case GUMBO_TAG_BASE: case GUMBO_TAG_LINK: case GUMBO_TAG_META: case GUMBO_TAG_MENUITEM:
+    case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC: case GUMBO_TAG_MENUITEM:
       return true;
     default:
       return false;
   }
 }
+
+// Table structure that holds no text of its own: text or other elements
+// there are "foster parented" before the table, which gumbo does.
+bool is_table_structure(GumboTag tag) {
+  return tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_TBODY || tag == GUMBO_TAG_THEAD ||
+         tag == GUMBO_TAG_TFOOT || tag == GUMBO_TAG_TR;
+}
+
+bool is_table_tag(GumboTag tag) {
+  return is_table_structure(tag) || tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH ||
+         tag == GUMBO_TAG_CAPTION || tag == GUMBO_TAG_COL;
+}
+
+// Elements that bound "has an element in scope" (of those the fast path keeps).
+bool is_scope_boundary(GumboTag tag) {
+  return tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH ||
+         tag == GUMBO_TAG_CAPTION;
+}
+
+bool is_html_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 
 bool is_heading(GumboTag tag) {
   return tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3 ||
@@ -498,13 +560,16 @@ std::optional<Tag> read_tag(std::string_view s, std::size_t i) {
   return std::nullopt;
 }
 
-// Past the end tag of a raw-text element (script, style, iframe), or npos.
-std::size_t skip_raw_text(std::string_view s, std::size_t from, std::string_view name, bool script) {
+// Past the end tag of a raw-text element (script, style, iframe, and the
+// RCDATA title and textarea, all dropped); the end of input when unclosed,
+// the rest being raw text; nullopt when script escapes make it unclear.
+std::optional<std::size_t> skip_raw_text(std::string_view s, std::size_t from, std::string_view name,
+                                         bool script) {
   std::size_t p = from;
   while (true) {
     const auto lt = s.find("</", p);
     if (lt == std::string_view::npos) {
-      return std::string_view::npos;
+      break;
     }
     bool match = lt + 2 + name.size() < s.size();
     for (std::size_t k = 0; match && k < name.size(); ++k) {
@@ -516,13 +581,29 @@ std::size_t skip_raw_text(std::string_view s, std::size_t from, std::string_view
       if (is_tag_space(after) || after == '/' || after == '>') {
         // Script data has escape states after "<!--"; not worth mirroring.
         if (script && s.substr(from, lt - from).find("<!--") != std::string_view::npos) {
-          return std::string_view::npos;
+          return std::nullopt;
         }
         auto end_tag = read_tag(s, lt);
-        return end_tag ? end_tag->next : std::string_view::npos;
+        return end_tag ? end_tag->next : s.size();
       }
     }
     p = lt + 2;
+  }
+  if (script && s.substr(from).find("<!--") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return s.size();
+}
+
+// Dropped elements whose content the tokenizer reads as raw text.
+std::string_view raw_text_name(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_SCRIPT: return "script";
+    case GUMBO_TAG_STYLE: return "style";
+    case GUMBO_TAG_IFRAME: return "iframe";
+    case GUMBO_TAG_TITLE: return "title";
+    case GUMBO_TAG_TEXTAREA: return "textarea";
+    default: return {};
   }
 }
 
@@ -551,14 +632,20 @@ class FastConverter {
         break;
       }
       const char c = s[i];
-      m_writer.text(s.substr(text_start, i - text_start));
+      if (!emit_text(s.substr(text_start, i - text_start))) {
+        return std::nullopt;
+      }
       if (c == '&') {
         switch (read_reference(s, i, decoded)) {
           case RefResult::decoded:
-            m_writer.text(decoded);
+            if (!emit_text(decoded)) {
+              return std::nullopt;
+            }
             break;
           case RefResult::literal:
-            m_writer.text("&");
+            if (!emit_text("&")) {
+              return std::nullopt;
+            }
             ++i;
             break;
           case RefResult::decline:
@@ -585,37 +672,48 @@ class FastConverter {
         if (next == '/') {
           return std::nullopt;  // "</ x>": a bogus comment; rare, let gumbo read it
         }
-        m_writer.text("<");
+        if (!emit_text("<")) {
+          return std::nullopt;
+        }
         i = text_start = i + 1;
         continue;
       }
       const auto tag = read_tag(s, i);
-      if (!tag || needs_full_parser(tag->tag)) {
+      if (!tag) {
+        // A tag cut off by the end of input is dropped (HTML5 "EOF in tag").
+        return m_writer.take();
+      }
+      if (needs_full_parser(tag->tag)) {
         return std::nullopt;
       }
       i = text_start = tag->next;
       if (tag->end) {
-        if (!end_tag(tag->tag)) {
+        if ((in_table_context() && !is_table_tag(tag->tag)) || !end_tag(tag->tag)) {
           return std::nullopt;
         }
         continue;
       }
-      if (tag->tag == GUMBO_TAG_SCRIPT || tag->tag == GUMBO_TAG_STYLE || tag->tag == GUMBO_TAG_IFRAME) {
-        const std::string_view name = tag->tag == GUMBO_TAG_SCRIPT  ? "script"
-                                      : tag->tag == GUMBO_TAG_STYLE ? "style"
-                                                                     : "iframe";
-        const std::size_t after = skip_raw_text(s, i, name, tag->tag == GUMBO_TAG_SCRIPT);
-        if (after == std::string_view::npos) {
+      if (in_table_context() && !is_table_tag(tag->tag)) {
+        return std::nullopt;  // foster parenting
+      }
+      if (const std::string_view name = raw_text_name(tag->tag); !name.empty()) {
+        const auto after = skip_raw_text(s, i, name, tag->tag == GUMBO_TAG_SCRIPT);
+        if (!after) {
           return std::nullopt;
         }
-        i = text_start = after;
+        i = text_start = *after;
         continue;
+      }
+      if (tag->tag == GUMBO_TAG_HTML || tag->tag == GUMBO_TAG_HEAD || tag->tag == GUMBO_TAG_BODY) {
+        continue;  // whole documents pasted into a feed: these tags are ignored in a fragment
       }
       if (!start_tag(tag->tag)) {
         return std::nullopt;
       }
     }
-    m_writer.text(s.substr(text_start));
+    if (!emit_text(s.substr(text_start))) {
+      return std::nullopt;
+    }
     return m_writer.take();
   }
 
@@ -661,8 +759,124 @@ class FastConverter {
     return close == std::string_view::npos ? close : close + 1;
   }
 
+  bool in_table_context() const { return !m_open.empty() && is_table_structure(m_open.back()); }
+
+  // Text where the table structure is open (not in a cell) is moved before
+  // the table by HTML5; only whitespace stays.
+  bool emit_text(std::string_view text) {
+    if (in_table_context() && !std::all_of(text.begin(), text.end(), is_html_space)) {
+      return false;
+    }
+    m_writer.text(text);
+    return true;
+  }
+
   bool in_stack(GumboTag tag) const {
     return std::find(m_open.begin(), m_open.end(), tag) != m_open.end();
+  }
+
+  // "Has an element in scope": open, and no table or cell boundary above it.
+  bool in_scope(GumboTag tag) const {
+    for (auto it = m_open.rbegin(); it != m_open.rend(); ++it) {
+      if (*it == tag) {
+        return true;
+      }
+      if (is_scope_boundary(*it)) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // Closes every element above depth `keep`: a paragraph ends if a block
+  // closes, else a cell boundary is a space.
+  void close_above(std::size_t keep) {
+    bool block = false;
+    bool cell = false;
+    for (std::size_t k = keep; k < m_open.size(); ++k) {
+      block = block || is_block(m_open[k]);
+      cell = cell || m_open[k] == GUMBO_TAG_TD || m_open[k] == GUMBO_TAG_TH;
+    }
+    m_open.resize(keep);
+    if (block) {
+      boundary();
+    } else if (cell) {
+      m_writer.space();
+    }
+  }
+
+  // Depth of the nearest open element satisfying `pred`, searching down from
+  // the top no further than an element satisfying `stop`; nullopt if none.
+  template <class Pred, class Stop>
+  std::optional<std::size_t> find_open(Pred pred, Stop stop) const {
+    for (std::size_t k = m_open.size(); k > 0; --k) {
+      if (pred(m_open[k - 1])) {
+        return k - 1;
+      }
+      if (stop(m_open[k - 1])) {
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Table start tags other than <table>; false: let gumbo decide.
+  bool table_start_tag(GumboTag tag) {
+    if (!in_stack(GUMBO_TAG_TABLE)) {
+      return true;  // outside any table these are ignored
+    }
+    auto is_caption = [](GumboTag t) { return t == GUMBO_TAG_CAPTION; };
+    auto never = [](GumboTag) { return false; };
+    if (tag == GUMBO_TAG_CAPTION || tag == GUMBO_TAG_COL) {
+      if (m_open.back() != GUMBO_TAG_TABLE) {
+        return false;
+      }
+      if (tag == GUMBO_TAG_CAPTION) {
+        boundary();
+        m_open.push_back(tag);
+      }
+      return true;
+    }
+    std::optional<std::size_t> at;
+    if (tag == GUMBO_TAG_TBODY || tag == GUMBO_TAG_THEAD || tag == GUMBO_TAG_TFOOT) {
+      at = find_open([](GumboTag t) { return t == GUMBO_TAG_TABLE; }, is_caption);
+    } else if (tag == GUMBO_TAG_TR) {
+      at = find_open([](GumboTag t) { return is_table_structure(t) && t != GUMBO_TAG_TR; }, is_caption);
+    } else {
+      at = find_open(is_table_structure, is_caption);
+    }
+    if (!at || find_open(is_caption, never).value_or(0) > *at) {
+      return false;
+    }
+    close_above(*at + 1);
+    if (tag != GUMBO_TAG_TBODY && tag != GUMBO_TAG_THEAD && tag != GUMBO_TAG_TFOOT &&
+        m_open.back() == GUMBO_TAG_TABLE) {
+      m_open.push_back(GUMBO_TAG_TBODY);  // implied
+      boundary();
+    }
+    if ((tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) && m_open.back() != GUMBO_TAG_TR) {
+      m_open.push_back(GUMBO_TAG_TR);  // implied
+      boundary();
+    }
+    m_open.push_back(tag);
+    if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) {
+      m_writer.space();
+    } else {
+      boundary();
+    }
+    return true;
+  }
+
+  bool table_end_tag(GumboTag tag) {
+    if (tag == GUMBO_TAG_COL) {
+      return false;
+    }
+    const auto at = find_open([tag](GumboTag t) { return t == tag; },
+                              [tag](GumboTag t) { return t == GUMBO_TAG_TABLE && tag != GUMBO_TAG_TABLE; });
+    if (at) {
+      close_above(*at);
+    }
+    return true;  // not in table scope: ignored
   }
 
   // Pops up to and including the nearest `tag`; a block above it ends a paragraph.
@@ -677,8 +891,7 @@ class FastConverter {
   }
 
   void close_p_if_open() {
-    // Every element the fast path accepts keeps p "in button scope".
-    if (in_stack(GUMBO_TAG_P)) {
+    if (in_scope(GUMBO_TAG_P)) {
       pop_to(GUMBO_TAG_P);
       boundary();
     }
@@ -704,8 +917,35 @@ class FastConverter {
 
   // false: the outcome depends on tree construction the fast path skips.
   bool start_tag(GumboTag tag) {
-    if (tag == GUMBO_TAG_A && in_stack(GUMBO_TAG_A)) {
-      return false;  // a nested <a> runs the adoption agency
+    if (tag == GUMBO_TAG_TABLE) {
+      if (in_table_context()) {
+        return false;  // a table directly in a table closes the first
+      }
+      boundary();
+      m_open.push_back(tag);
+      return true;
+    }
+    if (is_table_tag(tag)) {
+      return table_start_tag(tag);
+    }
+    if (tag == GUMBO_TAG_A && in_scope(GUMBO_TAG_A)) {
+      // A nested <a> runs the adoption agency on the open one. With only
+      // inline elements above it, that closes it. With blocks above, it
+      // moves them (still open, still last, so text order and paragraphs
+      // stay) out of the <a>: the <a> is no longer open either way.
+      const bool blocks_above = [&] {
+        for (auto it = m_open.rbegin(); *it != GUMBO_TAG_A; ++it) {
+          if (!is_phrasing(*it)) {
+            return true;
+          }
+        }
+        return false;
+      }();
+      if (blocks_above) {
+        m_open.erase(std::find(m_open.rbegin(), m_open.rend(), GUMBO_TAG_A).base() - 1);
+      } else {
+        pop_to(GUMBO_TAG_A);
+      }
     }
     if (tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DD || tag == GUMBO_TAG_DT) {
       close_list_item(tag);
@@ -731,7 +971,13 @@ class FastConverter {
       boundary();  // "</br>" is read as "<br>"
       return true;
     }
-    if (tag == GUMBO_TAG_P && !in_stack(GUMBO_TAG_P)) {
+    if (tag == GUMBO_TAG_HTML || tag == GUMBO_TAG_HEAD || tag == GUMBO_TAG_BODY) {
+      return true;  // ignored in a fragment
+    }
+    if (is_table_tag(tag)) {
+      return table_end_tag(tag);
+    }
+    if (tag == GUMBO_TAG_P && !in_scope(GUMBO_TAG_P)) {
       boundary();  // an empty <p> is inserted
       return true;
     }
@@ -763,8 +1009,9 @@ class FastConverter {
         }
         return true;
       }
-      if (tag == GUMBO_TAG_LI && (*it == GUMBO_TAG_UL || *it == GUMBO_TAG_OL)) {
-        return true;  // not in list item scope: ignored
+      if (is_scope_boundary(*it) ||
+          (tag == GUMBO_TAG_LI && (*it == GUMBO_TAG_UL || *it == GUMBO_TAG_OL))) {
+        return true;  // not in scope: ignored
       }
     }
     return true;  // nothing to close: ignored
@@ -779,10 +1026,17 @@ class FastConverter {
 }  // namespace
 
 std::optional<std::string> html_to_text_fast(std::string_view html, bool one_line) {
-  if (!is_plain_utf8(html)) {
-    return std::nullopt;
+  switch (check_input(html)) {
+    case InputCheck::plain:
+      return FastConverter(html, one_line).run();
+    case InputCheck::replace: {
+      const std::string replaced = replace_invalid_code_points(html);
+      return FastConverter(replaced, one_line).run();
+    }
+    case InputCheck::decline:
+      break;
   }
-  return FastConverter(html, one_line).run();
+  return std::nullopt;
 }
 
 std::string html_to_text_gumbo(std::string_view html, bool one_line) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
@@ -55,14 +56,32 @@ void add_unique(std::vector<std::string>& list, std::string value) {
   }
 }
 
-// The body as the article needs it, whatever markup the feed used.
-struct Body {
-  std::string text;
-  bool is_html = true;
+// The body as the article needs it, whatever markup the feed used: text
+// borrowed from the parsed document where it stands in one piece, else built.
+class Body {
+ public:
+  Body() = default;
+  Body(std::string text, bool is_html) : m_owned(std::move(text)), m_is_html(is_html) {}
+  static Body borrowed(std::string_view text, bool is_html) {
+    Body body;
+    body.m_borrowed = text;
+    body.m_is_borrowed = true;
+    body.m_is_html = is_html;
+    return body;
+  }
+  std::string_view text() const { return m_is_borrowed ? m_borrowed : m_owned; }
+  bool is_html() const { return m_is_html; }
+  void set_html(bool is_html) { m_is_html = is_html; }
+
+ private:
+  std::string m_owned;
+  std::string_view m_borrowed;
+  bool m_is_borrowed = false;
+  bool m_is_html = true;
 };
 
 std::string body_to_paragraphs(const Body& body) {
-  return body.is_html ? html_to_text(body.text) : plain_text_to_paragraphs(body.text);
+  return body.is_html() ? html_to_text(body.text()) : plain_text_to_paragraphs(body.text());
 }
 
 // Everything but the article is settled; this makes the dated article and
@@ -279,7 +298,7 @@ void append_markup(const pugi::xml_node& node, std::string& out, int depth) {
 
 // The HTML a node carries: its markup children re-serialized, or its text
 // (escaped HTML, CDATA) as it stands.
-std::string html_of(const pugi::xml_node& node) {
+Body html_of(const pugi::xml_node& node, bool is_html = true) {
   bool has_elements = false;
   for (const auto& child : node.children()) {
     if (child.type() == pugi::node_element) {
@@ -290,15 +309,15 @@ std::string html_of(const pugi::xml_node& node) {
   if (!has_elements) {
     const pugi::xml_node first = node.first_child();
     if (first && !first.next_sibling()) {
-      return first.value();
+      return Body::borrowed(first.value(), is_html);
     }
     std::string out;
     append_text(node, out);
-    return out;
+    return {std::move(out), is_html};
   }
   std::string out;
   append_markup(node, out, 0);
-  return out;
+  return {std::move(out), true};
 }
 
 // An Atom text construct (title, summary, content): html, xhtml or text;
@@ -313,11 +332,9 @@ Body atom_text(const pugi::xml_node& node) {
     has_elements = has_elements || child.type() == pugi::node_element;
   }
   if (markup || has_elements) {
-    return {html_of(node), true};
+    return html_of(node);
   }
-  std::string text;
-  append_text(node, text);
-  return {std::move(text), false};
+  return html_of(node, false);
 }
 
 std::string base_of(const pugi::xml_node& node, const std::string& parent_base) {
@@ -334,7 +351,6 @@ struct EntryFields {
   Body body;
   int body_rank = 100;  // lower wins: content:encoded, Atom content, description, ...
   int link_rank = 100;
-  bool title_from_media = false;
   std::string self_link;  // feed level: the feed's own URL, a base for relative links
 };
 
@@ -348,10 +364,15 @@ void offer_date(EntryFields& fields, int rank, const pugi::xml_node& node) {
   }
 }
 
-void offer_body(EntryFields& fields, int rank, Body body) {
-  if (rank < fields.body_rank && !trim_view(body.text).empty()) {
-    fields.body = std::move(body);
-    fields.body_rank = rank;
+// `make` builds the body only when it would win over what the item has.
+template <class MakeBody>
+void offer_body(EntryFields& fields, int rank, MakeBody make) {
+  if (rank < fields.body_rank) {
+    Body body = make();
+    if (!trim_view(body.text()).empty()) {
+      fields.body = std::move(body);
+      fields.body_rank = rank;
+    }
   }
 }
 
@@ -410,7 +431,6 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
     const bool atom = is_atom(q.ns);
     if (local == "title") {
       fields.item.title = atom ? text_line(body_to_paragraphs(atom_text(child))) : text_line(text_of(child));
-      fields.title_from_media = false;
     } else if (local == "link") {
       if (child.attribute("href")) {
         read_atom_link(fields, child, base);
@@ -438,13 +458,13 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
     } else if (local == "updated" || local == "modified") {
       offer_date(fields, 4, child);
     } else if (local == "description") {
-      offer_body(fields, 2, {html_of(child), true});
+      offer_body(fields, 2, [&] { return html_of(child); });
     } else if (local == "content") {
       if (!child.attribute("src")) {
-        offer_body(fields, 1, atom_text(child));
+        offer_body(fields, 1, [&] { return atom_text(child); });
       }
     } else if (local == "summary") {
-      offer_body(fields, 3, atom_text(child));
+      offer_body(fields, 3, [&] { return atom_text(child); });
     } else if (local == "author" || local == "contributor") {
       if (local == "author") {
         read_author(fields, child, scope);
@@ -459,7 +479,7 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
   switch (q.ns) {
     case Ns::content:
       if (local == "encoded") {
-        offer_body(fields, 0, {html_of(child), true});
+        offer_body(fields, 0, [&] { return html_of(child); });
       }
       break;
     case Ns::dc:
@@ -472,7 +492,7 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
       } else if (local == "title" && fields.item.title.empty()) {
         fields.item.title = text_line(text_of(child));
       } else if (local == "description") {
-        offer_body(fields, 3, {html_of(child), true});
+        offer_body(fields, 3, [&] { return html_of(child); });
       } else if (local == "identifier" && fields.item.guid.empty()) {
         fields.item.guid = text_of(child);
       }
@@ -489,15 +509,14 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
         read_media_group(fields, child, scope);
       } else if (local == "description") {
         const std::string_view type = child.attribute("type").value();
-        offer_body(fields, 4, {html_of(child), type == "html"});
+        offer_body(fields, 4, [&] { return html_of(child, type == "html"); });
       } else if (local == "title" && fields.item.title.empty()) {
         fields.item.title = text_line(text_of(child));
-        fields.title_from_media = true;
       }
       break;
     case Ns::itunes:
       if (local == "summary") {
-        offer_body(fields, 5, {html_of(child), true});
+        offer_body(fields, 5, [&] { return html_of(child); });
       } else if (local == "author" && fields.item.authors.empty()) {
         add_unique(fields.item.authors, text_line(text_of(child)));
       }
@@ -773,17 +792,39 @@ bool escape_stray_less_than(std::string& text) {
   return changed;
 }
 
-Result<ParsedFeed> parse_xml(std::string text, const ParseOptions& options,
-                             std::vector<std::string> warnings) {
-  // A BOM or whitespace before "<?xml" is not well-formed; readers skip it.
+// A BOM or whitespace before "<?xml" is not well-formed; readers skip it.
+void skip_leading_space(std::string& text) {
   const auto first = text.find('<');
-  if (first == std::string::npos) {
-    return Error{"not a feed: no markup at " + position_of(text, 0)};
-  }
-  if (first > 0 && trim_view(std::string_view(text).substr(0, first)).empty()) {
+  if (first != std::string::npos && first > 0 &&
+      trim_view(std::string_view(text).substr(0, first)).empty()) {
     text.erase(0, first);
   }
-  constexpr unsigned k_parse_flags = pugi::parse_default & ~pugi::parse_eol;
+}
+
+constexpr unsigned k_parse_flags = pugi::parse_default & ~pugi::parse_eol;
+
+// `reread` gives the decoded text again: the first parse works in place (no
+// copy of the document), so errors are located and repaired on a fresh copy.
+Result<ParsedFeed> parse_xml(std::string text, const ParseOptions& options,
+                             std::vector<std::string> warnings,
+                             const std::function<std::string()>& reread) {
+  if (text.find('<') == std::string::npos) {
+    return Error{"not a feed: no markup at " + position_of(text, 0)};
+  }
+  skip_leading_space(text);
+  {
+    pugi::xml_document document;
+    if (document.load_buffer_inplace(text.data(), text.size(), k_parse_flags, pugi::encoding_utf8)) {
+      // The prolog, all a position is counted over here, is left as it was.
+      auto feed = read_xml_feed(document, text, options, std::nullopt);
+      if (feed) {
+        feed->warnings = std::move(warnings);
+      }
+      return feed;
+    }
+  }
+  text = reread();
+  skip_leading_space(text);
   pugi::xml_document document;
   pugi::xml_parse_result result =
       document.load_buffer(text.data(), text.size(), k_parse_flags, pugi::encoding_utf8);
@@ -969,7 +1010,9 @@ Result<ParsedFeed> parse_feed(std::string_view bytes, const ParseOptions& option
     }
     return feed;
   }
-  return parse_xml(std::move(decoded.utf8), options, std::move(warnings));
+  const std::string http_charset = charset_from_content_type(options.content_type);
+  return parse_xml(std::move(decoded.utf8), options, std::move(warnings),
+                   [&] { return decode_to_utf8(bytes, http_charset).utf8; });
 }
 
 }  // namespace newsmon::feeds

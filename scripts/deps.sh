@@ -11,7 +11,7 @@ packages=(
   systemd python3 nginx-light
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang)
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

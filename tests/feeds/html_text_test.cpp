@@ -33,6 +33,20 @@ const char* const k_fragments[] = {
     "<p>a<p>b<p>c", "<div><p>a</div>b", "<h2>t<p>x</h2>y", "<details><summary>s</summary>d</details>",
     "<i>a<b>b</i>c</b>", "<p><b>x</p>y", "<s>a</s>b<u>c", "<figure>f<figcaption>c</figure>x",
     "<ol><li>a<ol><li>b</li></ol>c</li></ol>", "<dd>a<dd>b", "<div>a<li>b</div>c",
+    // Tables: implied tbody/tr, cells closed by cells and rows, scopes.
+    "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>d",
+    "<table><td>a<td>b<tr><td>c</table>d", "<table>\n <tbody>\n <tr> <th>h</th></tr></tbody></table>",
+    "<table><caption>cap</caption><col><tr><td>x</td></tr></table>", "<table>stray<tr><td>x</table>",
+    "<table><tr>stray<td>x</table>", "<table><tr><td><p>a<td>b</table>", "<p>a<table><tr><td>b</table>c</p>",
+    "<div><table><tr><td>x</div>y</td></tr></table>z", "<td>outside</td>", "</td></tr>x",
+    "<table><tr><td><table><tr><td>in</td></tr></table>out</td></tr></table>",
+    "<table><tr><td>a</table></td>b", "<table><table>x", "<table><tr><td><b>x</td><td>y</b></table>",
+    "<table><tr><td>a</p>b</td></tr></table>", "<table><tr><td><a>x<td><a>y</table>",
+    "<table><thead><tr><th>h<tbody><tr><td>d<tfoot><tr><td>f</table>",
+    // Whole documents pasted into a feed; raw text left open; controls.
+    "<html><head><title>T</title><meta charset=utf-8></head><body><p>b</p></body></html>after",
+    "<iframe src=x>never closed", "<style>never closed", "<textarea>t</textarea>u", "<title>x",
+    "a\x01b\xc2\x9f c\x0b d\x7f e", "\xef\xb7\x90 \xef\xbf\xbe \xf0\x9f\xbf\xbf", "weiÃ\xc2\x9f",
 };
 
 void expect_agreement(std::string_view html) {
@@ -55,7 +69,8 @@ TEST(HtmlTextFast, AcceptsTheCommonMarkupOfFeeds) {
        {"<p>Para with <a href=\"https://x/\">a link</a>, <em>emphasis</em> &amp; more.</p>",
         "<h4>Head</h4><p>One<br/>two</p><ul><li>a</li><li>b</li></ul><img src=x alt=y/>",
         "<div class=x><p>a&nbsp;b &#8217; &rsquo;</p><blockquote>q</blockquote></div>",
-        "<script>track()</script><style>p{}</style><!-- c --><iframe src=v></iframe>t"}) {
+        "<script>track()</script><style>p{}</style><!-- c --><iframe src=v></iframe>t",
+        "<table class=t><tr><th>Name</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table>"}) {
     SCOPED_TRACE(html);
     EXPECT_TRUE(html_to_text_fast(html, false).has_value());
   }
