@@ -5,6 +5,9 @@
 namespace newsmon::dedup {
 
 bool BoilerplateFilter::is_boilerplate(const std::string& feed, std::uint64_t unit) const {
+  if (m_feeds.empty()) {
+    return false;
+  }
   auto found = m_feeds.find(feed);
   if (found == m_feeds.end()) {
     return false;

@@ -159,25 +159,33 @@ class DedupEngine::Impl {
 
     // Canonical text without the feed's boilerplate.
     const std::string& feed_name = item.feed;
-    std::vector<Token> body;
+    std::vector<Token> all = tokenize(item.text);
     std::vector<std::uint64_t> units;
-    std::size_t total_tokens = 0;
-    std::vector<Token> everything;
-    for (std::string_view unit : split_units(item.text)) {
-      std::vector<Token> unit_tokens = tokenize(unit);
-      if (unit_tokens.empty()) {
-        continue;
+    std::vector<std::pair<std::size_t, std::size_t>> kept;
+    std::size_t kept_tokens = 0;
+    for (std::size_t start = 0; start < all.size();) {
+      std::size_t end = start + 1;
+      while (end < all.size() && !all[end].line_start) {
+        ++end;
       }
-      std::uint64_t unit_hash = hash_tokens(unit_tokens);
+      std::uint64_t unit_hash = hash_tokens(std::span<const Token>(all).subspan(start, end - start));
       units.push_back(unit_hash);
-      total_tokens += unit_tokens.size();
-      everything.insert(everything.end(), unit_tokens.begin(), unit_tokens.end());
       if (!m_boilerplate.is_boilerplate(feed_name, unit_hash)) {
-        body.insert(body.end(), unit_tokens.begin(), unit_tokens.end());
+        kept.emplace_back(start, end);
+        kept_tokens += end - start;
       }
+      start = end;
     }
-    if (static_cast<double>(body.size()) < k_min_kept_fraction * static_cast<double>(total_tokens)) {
-      body = std::move(everything);
+    std::vector<Token> body;
+    if (kept_tokens == all.size() ||
+        static_cast<double>(kept_tokens) < k_min_kept_fraction * static_cast<double>(all.size())) {
+      body = std::move(all);
+    } else {
+      body.reserve(kept_tokens);
+      for (auto [start, end] : kept) {
+        body.insert(body.end(), all.begin() + static_cast<std::ptrdiff_t>(start),
+                    all.begin() + static_cast<std::ptrdiff_t>(end));
+      }
     }
     std::vector<Token> title = tokenize(item.title);
     const std::vector<Token>& compared = body.empty() ? title : body;
