@@ -163,6 +163,7 @@ class DedupEngine::Impl {
     std::vector<std::uint64_t> units;
     std::vector<std::pair<std::size_t, std::size_t>> kept;
     std::size_t kept_tokens = 0;
+    const BoilerplateFilter::Units* feed_units = m_boilerplate.feed_units(feed_name);
     for (std::size_t start = 0; start < all.size();) {
       std::size_t end = start + 1;
       while (end < all.size() && !all[end].line_start) {
@@ -170,7 +171,7 @@ class DedupEngine::Impl {
       }
       std::uint64_t unit_hash = hash_tokens(std::span<const Token>(all).subspan(start, end - start));
       units.push_back(unit_hash);
-      if (!m_boilerplate.is_boilerplate(feed_name, unit_hash)) {
+      if (!BoilerplateFilter::is_boilerplate(feed_units, unit_hash)) {
         kept.emplace_back(start, end);
         kept_tokens += end - start;
       }

@@ -300,11 +300,14 @@ std::vector<std::string_view> split_units(std::string_view text) {
 }
 
 std::uint64_t hash_tokens(std::span<const Token> tokens) {
+  // Token hashes are already mixed: a multiply-xor chain per token and one
+  // final mix is enough to tell sequences apart.
   std::uint64_t hash = k_fnv_offset;
   for (const Token& token : tokens) {
-    hash = hash_combine(hash, token.hash);
+    hash = (hash ^ token.hash) * 0x9e3779b97f4a7c15ull;
+    hash ^= hash >> 29;
   }
-  return hash;
+  return mix64(hash ^ tokens.size());
 }
 
 std::string canonical_url(std::string_view url) {
