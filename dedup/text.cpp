@@ -148,8 +148,17 @@ void for_each_token(std::string_view text, Emit&& emit) {
         if (raw.empty()) {
           capital = byte >= 'A' && byte <= 'Z';
         }
-        raw.push_back(ascii_lower(static_cast<char>(byte)));
-        ++pos;
+        // The whole run of ASCII letters and digits at once: most text is.
+        std::size_t end = pos + 1;
+        while (end < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[end]))) {
+          ++end;
+        }
+        std::size_t old_size = raw.size();
+        raw.resize(old_size + (end - pos));
+        for (std::size_t i = pos; i < end; ++i) {
+          raw[old_size + (i - pos)] = ascii_lower(text[i]);
+        }
+        pos = end;
         continue;
       }
       if (byte == '\'' && !raw.empty() && pos + 1 < text.size() &&
