@@ -122,6 +122,9 @@ class DedupEngine::Impl {
     }
     WindowLoader loader;
     loader.clock = [this](const StoredClock& clock) { m_clock = clock; };
+    loader.background = [this](const StoredTermCount& count) {
+      m_background.add(count.term, count.count);
+    };
     loader.story = [this](StoredStory&& stored) {
       m_stories[stored.story] =
           Story{std::move(stored.id), stored.members, std::move(stored.feeds), stored.last_ms};
@@ -200,7 +203,7 @@ class DedupEngine::Impl {
       counts = count_terms(title, body);
       std::vector<double> idf(counts.size());
       for (std::size_t i = 0; i < counts.size(); ++i) {
-        idf[i] = inverse_document_frequency(m_documents + m_background_documents,
+        idf[i] = inverse_document_frequency(m_documents + m_clock.background_documents,
                                             document_frequency(counts[i].term));
       }
       query = weigh_terms(counts, idf, counts.size());
@@ -616,11 +619,27 @@ class DedupEngine::Impl {
   // stream's window (a few articles a week) is too small to tell a name
   // from a common word. A decayed memory of recent language does.
   void remember(const ItemBucket& bucket) {
-    bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) { m_background.add(term, count); });
-    m_background_documents += bucket.documents;
-    if (m_background_documents > k_background_documents) {
+    if (bucket.documents == 0) {
+      return;
+    }
+    std::vector<StoredTermCount> counts;
+    counts.reserve(bucket.df.size());
+    bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) {
+      m_background.add(term, count);
+      counts.push_back(StoredTermCount{term, count});
+    });
+    m_clock.background_documents += bucket.documents;
+    bool halve = m_clock.background_documents > k_background_documents;
+    if (halve) {
       m_background.halve();
-      m_background_documents /= 2;
+      m_clock.background_documents /= 2;
+    }
+    if (m_store) {
+      m_store->add_background(counts);
+      if (halve) {
+        m_store->halve_background();
+      }
+      m_store->put_clock(m_clock);
     }
   }
 
@@ -706,7 +725,6 @@ class DedupEngine::Impl {
   FlatCounter m_df;
   std::uint64_t m_documents = 0;
   FlatCounter m_background;
-  std::uint64_t m_background_documents = 0;
   std::map<Millis, ItemBucket> m_item_buckets;
 
   std::unordered_map<std::uint64_t, KeyEntry> m_keys;

@@ -421,6 +421,47 @@ TEST(DedupEngine, RestartOnTheSameSqliteFileKeepsEveryDecision) {
   EXPECT_EQ(observe(restarted, copy).story_id, before[5].story);
 }
 
+// A replay of years of dedup-dev with a 7-day window, stopped and restarted
+// half way: the restarted engine decides the rest exactly as one that never
+// stopped, IDF memory of evicted articles included.
+TEST(DedupEngine, RestartMidReplayDecidesLikeAnUninterruptedRun) {
+  newsmon::testing::TempDir dir;
+  const std::string path = dir.path() + "/state.db";
+  DedupOptions options = options_for(config::DedupMode::stories);
+  options.window = std::chrono::hours(24 * 7);
+  const auto& articles = dev_articles();
+  auto item_of = [&](std::size_t i) {
+    return make_item(articles[i].id, articles[i].source, articles[i].title, articles[i].text,
+                     date_of(articles[i]));
+  };
+  DedupEngine uninterrupted(options, nullptr);
+  std::vector<DedupDecision> expected;
+  for (std::size_t i = 0; i < articles.size(); ++i) {
+    expected.push_back(observe(uninterrupted, item_of(i)));
+  }
+  const std::size_t half = articles.size() / 2;
+  {
+    sqlite::Database db(path);
+    DedupEngine first(options, std::make_unique<SqliteWindowStore>(db));
+    sqlite::Transaction transaction(db);
+    for (std::size_t i = 0; i < half; ++i) {
+      observe(first, item_of(i));
+    }
+    transaction.commit();
+  }
+  sqlite::Database db(path);
+  DedupEngine second(options, std::make_unique<SqliteWindowStore>(db));
+  int merged = 0;
+  for (std::size_t i = half; i < articles.size(); ++i) {
+    auto decision = observe(second, item_of(i));
+    EXPECT_EQ(decision.kind, expected[i].kind) << articles[i].id;
+    EXPECT_EQ(decision.story_id, expected[i].story_id) << articles[i].id;
+    EXPECT_NEAR(decision.score, expected[i].score, 1e-6) << articles[i].id;
+    merged += decision.kind == Kind::duplicate ? 1 : 0;
+  }
+  EXPECT_GT(merged, 30);
+}
+
 TEST(DedupEngine, CallerTransactionDecidesWhatIsKept) {
   newsmon::testing::TempDir dir;
   const std::string path = dir.path() + "/state.db";
