@@ -25,6 +25,11 @@ DedupOptions options_for(config::DedupMode mode) {
   return options;
 }
 
+// "i" + std::to_string(n) without GCC 12's false -Wrestrict on operator+.
+std::string numbered(const char* prefix, std::size_t n) {
+  return std::string(prefix).append(std::to_string(n));
+}
+
 DedupDecision observe(DedupEngine& engine, const DedupItem& item) {
   auto decision = engine.observe(item);
   EXPECT_TRUE(decision.ok()) << decision.error().message;
@@ -253,7 +258,7 @@ TEST(DedupEngine, SameTopicArticlesSharingOnlyBoilerplateOrAQuoteAreNotMerged) {
         }
         if (learned) {  // the feed's footer seen before: filtered out
           for (std::size_t i = 0; i < fillers.size(); ++i) {
-            observe(engine, make_item("filler" + std::to_string(i), "example", "News",
+            observe(engine, make_item(numbered("filler", i), "example", "News",
                                       fillers[i] + "\n\n" + footer,
                                       date_of(a) - 24h + std::chrono::hours(i)));
           }
@@ -306,7 +311,7 @@ TEST(DedupEngine, LongReplayKeepsOnlyTheWindow) {
   SysTime when = day(2015, 1, 1);
   for (int i = 0; i < 200; ++i) {
     const auto& article = dev_articles()[static_cast<std::size_t>(i) % dev_articles().size()];
-    observe(engine, make_item("i" + std::to_string(i), "f", article.title, article.text, when));
+    observe(engine, make_item(numbered("i", i), "f", article.title, article.text, when));
     when += std::chrono::hours(24 * 3);
   }
   // One article every three days, a seven-day window: at most three left.
@@ -319,7 +324,7 @@ TEST(DedupEngine, CapacityBoundEvictsTheOldest) {
   DedupEngine engine(options, nullptr);
   for (int i = 0; i < 30; ++i) {
     const auto& article = dev_articles()[static_cast<std::size_t>(i)];
-    observe(engine, make_item("i" + std::to_string(i), "f", article.title, article.text,
+    observe(engine, make_item(numbered("i", i), "f", article.title, article.text,
                               day(2020, 1, 1) + std::chrono::minutes(i)));
   }
   EXPECT_EQ(engine.stats().items, 10u);
