@@ -4,13 +4,20 @@
 
 namespace newsmon::dedup {
 
-bool BoilerplateFilter::is_boilerplate(const std::string& feed, std::uint64_t unit) const {
+const BoilerplateFilter::Units* BoilerplateFilter::feed_units(const std::string& feed) const {
+  if (m_feeds.empty()) {
+    return nullptr;
+  }
   auto found = m_feeds.find(feed);
-  if (found == m_feeds.end()) {
+  return found == m_feeds.end() ? nullptr : &found->second;
+}
+
+bool BoilerplateFilter::is_boilerplate(const Units* units, std::uint64_t unit) {
+  if (units == nullptr) {
     return false;
   }
-  auto count = found->second.find(unit);
-  return count != found->second.end() && count->second >= k_boilerplate_items;
+  auto count = units->find(unit);
+  return count != units->end() && count->second >= k_boilerplate_items;
 }
 
 std::vector<StoredBoilerplate> BoilerplateFilter::learn(const std::string& feed,

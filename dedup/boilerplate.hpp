@@ -19,7 +19,15 @@ inline constexpr std::uint32_t k_boilerplate_items = 1;
 
 class BoilerplateFilter {
  public:
-  bool is_boilerplate(const std::string& feed, std::uint64_t unit) const;
+  using Units = std::unordered_map<std::uint64_t, std::uint32_t>;
+
+  // The feed's learned lines, null when it has none: look it up once per
+  // item, then test each line with is_boilerplate(units, line).
+  const Units* feed_units(const std::string& feed) const;
+  static bool is_boilerplate(const Units* units, std::uint64_t unit);
+  bool is_boilerplate(const std::string& feed, std::uint64_t unit) const {
+    return is_boilerplate(feed_units(feed), unit);
+  }
 
   // Counts one item's distinct units; returns the changed rows to persist
   // (count 0: a unit forgotten when the feed's table outgrew its bound).
@@ -32,7 +40,7 @@ class BoilerplateFilter {
   // Bound per feed: a feed is a few dozen items with a few lines each; once
   // the table is this large the lines seen only once are dropped.
   static constexpr std::size_t k_max_units = 8192;
-  std::unordered_map<std::string, std::unordered_map<std::uint64_t, std::uint32_t>> m_feeds;
+  std::unordered_map<std::string, Units> m_feeds;
 };
 
 }  // namespace newsmon::dedup

@@ -7,6 +7,7 @@
 #include "common/sqlite.hpp"
 #include "dedup/boilerplate.hpp"
 #include "dedup/dedup.hpp"
+#include "dedup/flat_counter.hpp"
 #include "dedup/flat_multimap.hpp"
 
 namespace newsmon::dedup {
@@ -25,6 +26,10 @@ constexpr std::size_t k_vector_terms = 64;
 constexpr std::size_t k_index_terms = 16;
 constexpr std::size_t k_query_terms = 16;
 constexpr std::size_t k_posting_scan = 256;
+// A candidate must be indexed under this many of the query's heaviest terms
+// before its cosine is computed (dedup-dev recall 0.883 vs 0.890 with 1; it
+// cuts the cosines computed per query several-fold).
+constexpr std::uint8_t k_min_shared_terms = 2;
 // Below this many shingles containment is too noisy to call a text an
 // excerpt of another; short texts must match on Jaccard.
 constexpr std::uint32_t k_min_containment_shingles = 20;
@@ -63,7 +68,7 @@ struct ItemBucket {
   std::vector<std::uint32_t> slots;
   std::size_t head = 0;  // slots before it were evicted for capacity
   // Document frequencies this bucket contributed, subtracted when it leaves.
-  std::unordered_map<std::uint32_t, std::uint32_t> df;
+  FlatCounter df;
   std::uint64_t documents = 0;
 };
 
@@ -117,6 +122,9 @@ class DedupEngine::Impl {
     }
     WindowLoader loader;
     loader.clock = [this](const StoredClock& clock) { m_clock = clock; };
+    loader.background = [this](const StoredTermCount& count) {
+      m_background.add(count.term, count.count);
+    };
     loader.story = [this](StoredStory&& stored) {
       m_stories[stored.story] =
           Story{std::move(stored.id), stored.members, std::move(stored.feeds), stored.last_ms};
@@ -154,25 +162,34 @@ class DedupEngine::Impl {
 
     // Canonical text without the feed's boilerplate.
     const std::string& feed_name = item.feed;
-    std::vector<Token> body;
+    std::vector<Token> all = tokenize(item.text);
     std::vector<std::uint64_t> units;
-    std::size_t total_tokens = 0;
-    std::vector<Token> everything;
-    for (std::string_view unit : split_units(item.text)) {
-      std::vector<Token> unit_tokens = tokenize(unit);
-      if (unit_tokens.empty()) {
-        continue;
+    std::vector<std::pair<std::size_t, std::size_t>> kept;
+    std::size_t kept_tokens = 0;
+    const BoilerplateFilter::Units* feed_units = m_boilerplate.feed_units(feed_name);
+    for (std::size_t start = 0; start < all.size();) {
+      std::size_t end = start + 1;
+      while (end < all.size() && !all[end].line_start) {
+        ++end;
       }
-      std::uint64_t unit_hash = hash_tokens(unit_tokens);
+      std::uint64_t unit_hash = hash_tokens(std::span<const Token>(all).subspan(start, end - start));
       units.push_back(unit_hash);
-      total_tokens += unit_tokens.size();
-      everything.insert(everything.end(), unit_tokens.begin(), unit_tokens.end());
-      if (!m_boilerplate.is_boilerplate(feed_name, unit_hash)) {
-        body.insert(body.end(), unit_tokens.begin(), unit_tokens.end());
+      if (!BoilerplateFilter::is_boilerplate(feed_units, unit_hash)) {
+        kept.emplace_back(start, end);
+        kept_tokens += end - start;
       }
+      start = end;
     }
-    if (static_cast<double>(body.size()) < k_min_kept_fraction * static_cast<double>(total_tokens)) {
-      body = std::move(everything);
+    std::vector<Token> body;
+    if (kept_tokens == all.size() ||
+        static_cast<double>(kept_tokens) < k_min_kept_fraction * static_cast<double>(all.size())) {
+      body = std::move(all);
+    } else {
+      body.reserve(kept_tokens);
+      for (auto [start, end] : kept) {
+        body.insert(body.end(), all.begin() + static_cast<std::ptrdiff_t>(start),
+                    all.begin() + static_cast<std::ptrdiff_t>(end));
+      }
     }
     std::vector<Token> title = tokenize(item.title);
     const std::vector<Token>& compared = body.empty() ? title : body;
@@ -186,7 +203,7 @@ class DedupEngine::Impl {
       counts = count_terms(title, body);
       std::vector<double> idf(counts.size());
       for (std::size_t i = 0; i < counts.size(); ++i) {
-        idf[i] = inverse_document_frequency(m_documents + m_background_documents,
+        idf[i] = inverse_document_frequency(m_documents + m_clock.background_documents,
                                             document_frequency(counts[i].term));
       }
       query = weigh_terms(counts, idf, counts.size());
@@ -283,13 +300,13 @@ class DedupEngine::Impl {
     // up by malloc; plus one pointer per bucket.
     bytes += m_keys.size() * 48 + m_keys.bucket_count() * 8;
     bytes += m_text.size() * 32 + m_text.bucket_count() * 8;
-    bytes += m_df.size() * 32 + m_df.bucket_count() * 8;
+    bytes += m_df.bytes() + m_background.bytes();
     for (const auto& [term, postings] : m_postings) {
       bytes += 48 + postings.slots.capacity() * sizeof(std::uint32_t);
     }
     bytes += m_postings.bucket_count() * 8;
     for (const auto& [index, bucket] : m_item_buckets) {
-      bytes += 64 + bucket.slots.capacity() * 4 + bucket.df.size() * 32 + bucket.df.bucket_count() * 8;
+      bytes += 64 + bucket.slots.capacity() * 4 + bucket.df.bytes();
     }
     for (const auto& [index, bucket] : m_key_buckets) {
       bytes += 64 + (bucket.keys.capacity() + bucket.stories.capacity()) * 8;
@@ -354,14 +371,7 @@ class DedupEngine::Impl {
   }
 
   std::uint32_t document_frequency(std::uint32_t term) const {
-    std::uint32_t frequency = 0;
-    if (auto found = m_df.find(term); found != m_df.end()) {
-      frequency += found->second;
-    }
-    if (auto found = m_background.find(term); found != m_background.end()) {
-      frequency += found->second;
-    }
-    return frequency;
+    return m_df.get(term) + m_background.get(term);
   }
 
   Candidate best_coverage(const std::vector<WeightedTerm>& terms, Millis time_ms) {
@@ -370,8 +380,11 @@ class DedupEngine::Impl {
       return best;
     }
     ++m_visit_epoch;
-    std::vector<WeightedTerm> probe = heaviest(terms, k_query_terms);
-    for (const WeightedTerm& term : probe) {
+    m_candidates.clear();
+    // Count, per candidate, how many of the query's heaviest terms it is
+    // indexed under; only those sharing several get the full cosine. One
+    // shared rare word is what same-topic articles have in common too.
+    for (const WeightedTerm& term : heaviest(terms, k_query_terms)) {
       auto found = m_postings.find(term.term);
       if (found == m_postings.end()) {
         continue;
@@ -384,16 +397,23 @@ class DedupEngine::Impl {
           continue;
         }
         ++scanned;
-        if (m_visited[slot] == m_visit_epoch || !in_window(slot, time_ms)) {
-          continue;
+        if (m_visited[slot] != m_visit_epoch) {
+          m_visited[slot] = m_visit_epoch;
+          m_hits[slot] = 0;
+          m_candidates.push_back(slot);
         }
-        m_visited[slot] = m_visit_epoch;
-        const Slot& candidate = m_slots[slot];
-        double distance = static_cast<double>(std::llabs(time_ms - candidate.time_ms));
-        double score = cosine(terms, candidate.terms) * std::exp2(-distance / k_score_half_life_ms);
-        if (score > best.score) {
-          best = Candidate{slot, score};
-        }
+        ++m_hits[slot];
+      }
+    }
+    for (std::uint32_t slot : m_candidates) {
+      if (m_hits[slot] < k_min_shared_terms || !in_window(slot, time_ms)) {
+        continue;
+      }
+      const Slot& candidate = m_slots[slot];
+      double distance = static_cast<double>(std::llabs(time_ms - candidate.time_ms));
+      double score = cosine(terms, candidate.terms) * std::exp2(-distance / k_score_half_life_ms);
+      if (score > best.score) {
+        best = Candidate{slot, score};
       }
     }
     return best;
@@ -504,6 +524,7 @@ class DedupEngine::Impl {
       index = static_cast<std::uint32_t>(m_slots.size());
       m_slots.emplace_back();
       m_visited.push_back(0);
+      m_hits.push_back(0);
     }
     Slot& slot = m_slots[index];
     slot.id = std::move(id);
@@ -533,8 +554,8 @@ class DedupEngine::Impl {
     bucket.slots.push_back(index);
     if (!df_terms.empty()) {
       for (std::uint32_t term : df_terms) {
-        ++m_df[term];
-        ++bucket.df[term];
+        m_df.add(term, 1);
+        bucket.df.add(term, 1);
       }
       ++bucket.documents;
       ++m_documents;
@@ -589,15 +610,7 @@ class DedupEngine::Impl {
         remove_slot(index);
       }
     }
-    for (const auto& [term, count] : bucket->second.df) {
-      auto found = m_df.find(term);
-      if (found != m_df.end()) {
-        found->second -= std::min(found->second, count);
-        if (found->second == 0) {
-          m_df.erase(found);
-        }
-      }
-    }
+    bucket->second.df.for_each([&](std::uint32_t term, std::uint32_t count) { m_df.subtract(term, count); });
     m_documents -= std::min(m_documents, bucket->second.documents);
     remember(bucket->second);
     m_item_buckets.erase(bucket);
@@ -608,16 +621,27 @@ class DedupEngine::Impl {
   // stream's window (a few articles a week) is too small to tell a name
   // from a common word. A decayed memory of recent language does.
   void remember(const ItemBucket& bucket) {
-    for (const auto& [term, count] : bucket.df) {
-      m_background[term] += count;
+    if (bucket.documents == 0) {
+      return;
     }
-    m_background_documents += bucket.documents;
-    if (m_background_documents > k_background_documents) {
-      for (auto it = m_background.begin(); it != m_background.end();) {
-        it->second /= 2;
-        it = it->second == 0 ? m_background.erase(it) : std::next(it);
+    std::vector<StoredTermCount> counts;
+    counts.reserve(bucket.df.size());
+    bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) {
+      m_background.add(term, count);
+      counts.push_back(StoredTermCount{term, count});
+    });
+    m_clock.background_documents += bucket.documents;
+    bool halve = m_clock.background_documents > k_background_documents;
+    if (halve) {
+      m_background.halve();
+      m_clock.background_documents /= 2;
+    }
+    if (m_store) {
+      m_store->add_background(counts);
+      if (halve) {
+        m_store->halve_background();
       }
-      m_background_documents /= 2;
+      m_store->put_clock(m_clock);
     }
   }
 
@@ -692,16 +716,17 @@ class DedupEngine::Impl {
   std::vector<Slot> m_slots;
   std::vector<std::uint32_t> m_free;
   std::vector<std::uint32_t> m_visited;  // per slot: the last query that scored it
+  std::vector<std::uint8_t> m_hits;      // per slot: probe terms shared in that query
+  std::vector<std::uint32_t> m_candidates;
   std::uint32_t m_visit_epoch = 0;
   std::uint64_t m_live = 0;
 
   FlatMultimap m_lsh;
   std::unordered_map<std::uint64_t, std::uint32_t> m_text;
   std::unordered_map<std::uint32_t, Postings> m_postings;
-  std::unordered_map<std::uint32_t, std::uint32_t> m_df;
+  FlatCounter m_df;
   std::uint64_t m_documents = 0;
-  std::unordered_map<std::uint32_t, std::uint32_t> m_background;
-  std::uint64_t m_background_documents = 0;
+  FlatCounter m_background;
   std::map<Millis, ItemBucket> m_item_buckets;
 
   std::unordered_map<std::uint64_t, KeyEntry> m_keys;

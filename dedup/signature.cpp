@@ -20,11 +20,13 @@ std::vector<std::uint64_t> shingle_hashes(std::span<const Token> tokens) {
   std::size_t width = std::min(k_shingle_words, tokens.size());
   out.reserve(tokens.size() - width + 1);
   for (std::size_t i = 0; i + width <= tokens.size(); ++i) {
+    // Rotations keep the order of the words; one final mix spreads the bits
+    // that bin, rank and fingerprint are cut from.
     std::uint64_t hash = tokens[i].hash;
     for (std::size_t j = 1; j < width; ++j) {
-      hash = hash_combine(hash, tokens[i + j].hash);
+      hash = ((hash << 23) | (hash >> 41)) ^ tokens[i + j].hash;
     }
-    out.push_back(hash);
+    out.push_back(mix64(hash));
   }
   return out;
 }

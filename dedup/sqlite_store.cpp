@@ -29,7 +29,10 @@ sqlite::Database& create_schema(sqlite::Database& db) {
       PRIMARY KEY(feed, unit)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS dedup_clock(
       one INTEGER PRIMARY KEY CHECK(one = 1), now_ms INTEGER NOT NULL,
-      next_seq INTEGER NOT NULL, next_story INTEGER NOT NULL);
+      next_seq INTEGER NOT NULL, next_story INTEGER NOT NULL,
+      background_documents INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE IF NOT EXISTS dedup_background(
+      term INTEGER PRIMARY KEY, count INTEGER NOT NULL);
   )sql");
   return db;
 }
@@ -77,12 +80,14 @@ SqliteWindowStore::SqliteWindowStore(sqlite::Database& db)
       m_put_boilerplate(db, "INSERT OR REPLACE INTO dedup_boilerplate(feed, unit, count) "
                             "VALUES(?, ?, ?)"),
       m_forget_boilerplate(db, "DELETE FROM dedup_boilerplate WHERE feed = ? AND unit = ?"),
-      m_put_clock(db, "INSERT OR REPLACE INTO dedup_clock(one, now_ms, next_seq, next_story) "
-                      "VALUES(1, ?, ?, ?)"),
+      m_put_clock(db, "INSERT OR REPLACE INTO dedup_clock(one, now_ms, next_seq, next_story, "
+                      "background_documents) VALUES(1, ?, ?, ?, ?)"),
       m_erase_items_before(db, "DELETE FROM dedup_items WHERE time_ms < ?"),
       m_erase_item(db, "DELETE FROM dedup_items WHERE seq = ?"),
       m_erase_keys_before(db, "DELETE FROM dedup_keys WHERE time_ms < ?"),
-      m_erase_stories_before(db, "DELETE FROM dedup_stories WHERE last_ms < ?") {}
+      m_erase_stories_before(db, "DELETE FROM dedup_stories WHERE last_ms < ?"),
+      m_add_background(db, "INSERT INTO dedup_background(term, count) VALUES(?, ?) "
+                           "ON CONFLICT(term) DO UPDATE SET count = count + excluded.count") {}
 
 void SqliteWindowStore::put_item(const StoredItem& item) {
   m_put_item.bind(1, to_sql(item.seq))
@@ -129,6 +134,7 @@ void SqliteWindowStore::put_clock(const StoredClock& clock) {
   m_put_clock.bind(1, clock.now_ms)
       .bind(2, to_sql(clock.next_seq))
       .bind(3, to_sql(clock.next_story))
+      .bind(4, to_sql(clock.background_documents))
       .run();
 }
 
@@ -146,11 +152,30 @@ void SqliteWindowStore::erase_stories_before(std::int64_t time_ms) {
   m_erase_stories_before.bind(1, time_ms).run();
 }
 
+void SqliteWindowStore::add_background(const std::vector<StoredTermCount>& counts) {
+  for (const auto& count : counts) {
+    m_add_background.bind(1, static_cast<std::int64_t>(count.term))
+        .bind(2, static_cast<std::int64_t>(count.count))
+        .run();
+  }
+}
+
+void SqliteWindowStore::halve_background() {
+  m_db.exec("UPDATE dedup_background SET count = count / 2; "
+            "DELETE FROM dedup_background WHERE count = 0");
+}
+
 void SqliteWindowStore::load(const WindowLoader& loader) {
-  auto clock = m_db.prepare("SELECT now_ms, next_seq, next_story FROM dedup_clock");
+  auto clock = m_db.prepare(
+      "SELECT now_ms, next_seq, next_story, background_documents FROM dedup_clock");
   if (clock.step()) {
     loader.clock(StoredClock{clock.column_int(0), from_sql(clock.column_int(1)),
-                             from_sql(clock.column_int(2))});
+                             from_sql(clock.column_int(2)), from_sql(clock.column_int(3))});
+  }
+  auto background = m_db.prepare("SELECT term, count FROM dedup_background");
+  while (background.step()) {
+    loader.background(StoredTermCount{static_cast<std::uint32_t>(background.column_int(0)),
+                                      static_cast<std::uint32_t>(background.column_int(1))});
   }
   auto stories = m_db.prepare("SELECT story, id, members, feeds, last_ms FROM dedup_stories");
   while (stories.step()) {

@@ -21,6 +21,8 @@ class SqliteWindowStore final : public WindowStore {
   void erase_item(std::uint64_t seq) override;
   void erase_keys_before(std::int64_t time_ms) override;
   void erase_stories_before(std::int64_t time_ms) override;
+  void add_background(const std::vector<StoredTermCount>& counts) override;
+  void halve_background() override;
   void load(const WindowLoader& loader) override;
 
  private:
@@ -35,6 +37,7 @@ class SqliteWindowStore final : public WindowStore {
   sqlite::Statement m_erase_item;
   sqlite::Statement m_erase_keys_before;
   sqlite::Statement m_erase_stories_before;
+  sqlite::Statement m_add_background;
 };
 
 }  // namespace newsmon::dedup

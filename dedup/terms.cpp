@@ -27,8 +27,11 @@ constexpr std::string_view k_stop_words[] = {
     "mrs", "dont", "didnt", "doesnt", "isnt", "wasnt", "according", "since", "still", "even",
     "well", "back", "way", "going", "want", "week", "day", "think", "know", "see"};
 
+// A direct-mapped table of the stop words' hashes: one probe per token.
 struct StopWords {
+  static constexpr std::size_t k_slots = 4096;
   std::vector<std::uint64_t> hashes;
+  std::vector<std::uint64_t> table = std::vector<std::uint64_t>(k_slots * 4, 0);
   StopWords() {
     for (auto word : k_stop_words) {
       hashes.push_back(hash_bytes(word));
@@ -39,11 +42,17 @@ struct StopWords {
     for (char c = '0'; c <= '9'; ++c) {
       hashes.push_back(hash_bytes(std::string_view(&c, 1)));
     }
-    std::sort(hashes.begin(), hashes.end());
-    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    for (std::uint64_t hash : hashes) {
+      std::size_t slot = (hash % k_slots) * 4;
+      while (table[slot] != 0) {
+        ++slot;  // at most 4 words share a slot among ~300
+      }
+      table[slot] = hash;
+    }
   }
   bool contains(std::uint64_t hash) const {
-    return std::binary_search(hashes.begin(), hashes.end(), hash);
+    const std::uint64_t* slot = &table[(hash % k_slots) * 4];
+    return slot[0] == hash || slot[1] == hash || slot[2] == hash || slot[3] == hash;
   }
 };
 

@@ -113,8 +113,8 @@ void fold_unicode(std::string_view raw, std::string& out) {
   out.assign(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(size));
 }
 
-// Walks `text` and calls `emit(folded, entity, unspaced, quoted)` for each
-// token.
+// Walks `text` and calls `emit(folded, entity, unspaced, quoted,
+// line_start)` for each token.
 template <class Emit>
 void for_each_token(std::string_view text, Emit&& emit) {
   std::string raw;
@@ -123,17 +123,19 @@ void for_each_token(std::string_view text, Emit&& emit) {
   bool capital = false;
   bool sentence_start = true;
   bool quoted = false;
+  bool line_start = true;
   auto finish = [&](bool unspaced) {
     if (raw.empty()) {
       return;
     }
     if (non_ascii) {
       fold_unicode(raw, folded);
-      emit(std::string_view(folded), capital && !sentence_start, unspaced, quoted);
+      emit(std::string_view(folded), capital && !sentence_start, unspaced, quoted, line_start);
     } else {
-      emit(std::string_view(raw), capital && !sentence_start, unspaced, quoted);
+      emit(std::string_view(raw), capital && !sentence_start, unspaced, quoted, line_start);
     }
     sentence_start = false;
+    line_start = false;
     raw.clear();
     non_ascii = false;
     capital = false;
@@ -146,8 +148,17 @@ void for_each_token(std::string_view text, Emit&& emit) {
         if (raw.empty()) {
           capital = byte >= 'A' && byte <= 'Z';
         }
-        raw.push_back(ascii_lower(static_cast<char>(byte)));
-        ++pos;
+        // The whole run of ASCII letters and digits at once: most text is.
+        std::size_t end = pos + 1;
+        while (end < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[end]))) {
+          ++end;
+        }
+        std::size_t old_size = raw.size();
+        raw.resize(old_size + (end - pos));
+        for (std::size_t i = pos; i < end; ++i) {
+          raw[old_size + (i - pos)] = ascii_lower(text[i]);
+        }
+        pos = end;
         continue;
       }
       if (byte == '\'' && !raw.empty() && pos + 1 < text.size() &&
@@ -170,6 +181,7 @@ void for_each_token(std::string_view text, Emit&& emit) {
         quoted = !quoted;
       } else if (byte == '\n') {
         quoted = false;  // an unbalanced quote ends with its paragraph
+        line_start = true;
       }
       ++pos;
       continue;
@@ -261,15 +273,16 @@ std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value) {
 std::vector<Token> tokenize(std::string_view text) {
   std::vector<Token> tokens;
   tokens.reserve(text.size() / 6);
-  for_each_token(text, [&](std::string_view folded, bool entity, bool unspaced, bool quoted) {
-    tokens.push_back(Token{hash_bytes(folded), entity, unspaced, quoted});
+  for_each_token(text, [&](std::string_view folded, bool entity, bool unspaced, bool quoted,
+                           bool line_start) {
+    tokens.push_back(Token{hash_bytes(folded), entity, unspaced, quoted, line_start});
   });
   return tokens;
 }
 
 std::string canonical_text(std::string_view text) {
   std::string out;
-  for_each_token(text, [&](std::string_view folded, bool, bool, bool) {
+  for_each_token(text, [&](std::string_view folded, bool, bool, bool, bool) {
     if (!out.empty()) {
       out.push_back(' ');
     }
@@ -295,12 +308,15 @@ std::vector<std::string_view> split_units(std::string_view text) {
   return units;
 }
 
-std::uint64_t hash_tokens(const std::vector<Token>& tokens) {
+std::uint64_t hash_tokens(std::span<const Token> tokens) {
+  // Token hashes are already mixed: a multiply-xor chain per token and one
+  // final mix is enough to tell sequences apart.
   std::uint64_t hash = k_fnv_offset;
   for (const Token& token : tokens) {
-    hash = hash_combine(hash, token.hash);
+    hash = (hash ^ token.hash) * 0x9e3779b97f4a7c15ull;
+    hash ^= hash >> 29;
   }
-  return hash;
+  return mix64(hash ^ tokens.size());
 }
 
 std::string canonical_url(std::string_view url) {

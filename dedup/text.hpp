@@ -3,6 +3,7 @@
 // the dedup layers compare. Two texts that differ only in Unicode form, case,
 // punctuation, markup residue or whitespace canonicalise to the same tokens.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,8 @@ struct Token {
   // Inside quotation marks: words someone said, which independent reports
   // of different events can share verbatim.
   bool quoted = false;
+  // First token of a line: lines are the boilerplate filter's units.
+  bool line_start = false;
 };
 
 // NFKC + case folding (utf8proc), tokens of letters and digits; apostrophes
@@ -44,7 +47,7 @@ std::string canonical_text(std::string_view text);
 std::vector<std::string_view> split_units(std::string_view text);
 
 // Hash of a token sequence: equal for texts that canonicalise equally.
-std::uint64_t hash_tokens(const std::vector<Token>& tokens);
+std::uint64_t hash_tokens(std::span<const Token> tokens);
 
 // A URL reduced to what identifies the resource: scheme and host lowercased,
 // default port and fragment dropped, tracking parameters (utm_*, fbclid,

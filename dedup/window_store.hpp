@@ -55,6 +55,13 @@ struct StoredClock {
   std::int64_t now_ms = 0;
   std::uint64_t next_seq = 1;
   std::uint64_t next_story = 1;
+  std::uint64_t background_documents = 0;
+};
+
+// Document frequency of a term among articles that left the window.
+struct StoredTermCount {
+  std::uint32_t term = 0;
+  std::uint32_t count = 0;
 };
 
 // What load() hands back, one record at a time.
@@ -64,6 +71,7 @@ struct WindowLoader {
   std::function<void(StoredStory&&)> story;
   std::function<void(const StoredBoilerplate&)> boilerplate;
   std::function<void(const StoredClock&)> clock;
+  std::function<void(const StoredTermCount&)> background;
 };
 
 class WindowStore {
@@ -81,6 +89,11 @@ class WindowStore {
   virtual void erase_item(std::uint64_t seq) = 0;
   virtual void erase_keys_before(std::int64_t time_ms) = 0;
   virtual void erase_stories_before(std::int64_t time_ms) = 0;
+
+  // The evicted articles' document frequencies (stories mode): added when a
+  // time bucket leaves the window, all halved now and then.
+  virtual void add_background(const std::vector<StoredTermCount>& counts) = 0;
+  virtual void halve_background() = 0;
 
   // Items come in seq order.
   virtual void load(const WindowLoader& loader) = 0;

@@ -59,6 +59,24 @@ TEST(Tokenize, MarksNamesAndUnspacedCharacters) {
   EXPECT_TRUE(tokens[8].unspaced);
 }
 
+TEST(Tokenize, MarksTheFirstTokenOfEachLine) {
+  auto tokens = tokenize("one two\nthree\n\n, four five");
+  std::vector<bool> starts;
+  for (const auto& token : tokens) {
+    starts.push_back(token.line_start);
+  }
+  EXPECT_EQ(starts, (std::vector<bool>{true, false, true, true, false}));
+}
+
+TEST(Tokenize, MarksQuotedWords) {
+  auto tokens = tokenize("he said \"stay home\" and “go now” then");
+  std::vector<bool> quoted;
+  for (const auto& token : tokens) {
+    quoted.push_back(token.quoted);
+  }
+  EXPECT_EQ(quoted, (std::vector<bool>{false, false, true, true, false, true, true, false}));
+}
+
 TEST(SplitUnits, NonEmptyLines) {
   auto units = split_units("one\n\ntwo two\n   \nthree");
   ASSERT_EQ(units.size(), 3u);
