@@ -52,8 +52,9 @@ struct AlertDispatcher::DrainState {
 milliseconds retry_delay(int attempts, std::optional<milliseconds> retry_after,
                          const BackoffPolicy& policy, std::mt19937_64& random) {
   const int exponent = std::clamp(attempts - 1, 0, 30);
-  const double base = std::min(static_cast<double>(policy.initial.count()) * std::ldexp(1.0, exponent),
-                               static_cast<double>(policy.max.count()));
+  const double base =
+      std::min(static_cast<double>(policy.initial.count()) * std::ldexp(1.0, exponent),
+               static_cast<double>(policy.max.count()));
   std::uniform_real_distribution<double> factor(1.0 - policy.jitter, 1.0 + policy.jitter);
   const double jittered = std::min(base * factor(random), static_cast<double>(policy.max.count()));
   milliseconds delay(static_cast<milliseconds::rep>(std::llround(std::max(0.0, jittered))));
@@ -77,7 +78,8 @@ AlertDispatcher::~AlertDispatcher() = default;
 void AlertDispatcher::add_sink(std::unique_ptr<Sink> sink, int max_attempts) {
   assert(!m_started && "sinks are added before start()");
   std::string name = sink->name();
-  m_sinks.emplace(std::move(name), std::make_shared<SinkState>(m_io, std::move(sink), max_attempts));
+  m_sinks.emplace(std::move(name),
+                  std::make_shared<SinkState>(m_io, std::move(sink), max_attempts));
 }
 
 void AlertDispatcher::start() {
@@ -85,9 +87,10 @@ void AlertDispatcher::start() {
   if (auto sinks = m_outbox.sinks_with_pending(); sinks.ok()) {
     for (const auto& name : *sinks) {
       if (!m_sinks.contains(name)) {
-        spdlog::warn("alert outbox holds alerts for sink {} which is no longer configured; "
-                     "they stay pending until it is configured again",
-                     name);
+        spdlog::warn(
+            "alert outbox holds alerts for sink {} which is no longer configured; "
+            "they stay pending until it is configured again",
+            name);
       }
     }
   }
@@ -163,9 +166,10 @@ bool AlertDispatcher::load_head(SinkState& state) {
 
 void AlertDispatcher::retry_unrecorded(SinkState& state) {
   for (auto it = state.unrecorded.begin(); it != state.unrecorded.end();) {
-    const Status status = it->second.delivered
-                              ? m_outbox.mark_delivered(it->first)
-                              : m_outbox.dead_letter(it->first, it->second.attempts, it->second.reason);
+    const Status status =
+        it->second.delivered
+            ? m_outbox.mark_delivered(it->first)
+            : m_outbox.dead_letter(it->first, it->second.attempts, it->second.reason);
     if (!status.ok()) {
       return;
     }
@@ -197,8 +201,7 @@ void AlertDispatcher::on_result(SinkState& state, DeliveryResult result) {
       state.last_error = retry.reason;
       m_metrics.increment("newsmon_alerts_retried_total", {{"sink", sink}});
       spdlog::warn("sink {}: story {} attempt {}/{} failed: {}; retrying in {} ms", sink,
-                   state.head->story_id, attempts, state.max_attempts, retry.reason,
-                   delay.count());
+                   state.head->story_id, attempts, state.max_attempts, retry.reason, delay.count());
       if (auto status = m_outbox.record_retry(state.head->id, attempts, state.head->next_attempt_at,
                                               retry.reason);
           !status.ok()) {
@@ -220,9 +223,10 @@ void AlertDispatcher::resolve_delivered(SinkState& state) {
   m_metrics.increment("newsmon_alerts_delivered_total", {{"sink", sink}});
   spdlog::debug("sink {}: delivered story {}", sink, entry.story_id);
   if (auto status = m_outbox.mark_delivered(entry.id); !status.ok()) {
-    spdlog::error("sink {}: story {} was delivered but {}; it will be delivered again after a "
-                  "restart unless the state dir becomes writable",
-                  sink, entry.story_id, status.error().message);
+    spdlog::error(
+        "sink {}: story {} was delivered but {}; it will be delivered again after a "
+        "restart unless the state dir becomes writable",
+        sink, entry.story_id, status.error().message);
     state.last_error = status.error().message;
     state.unrecorded[entry.id] = Unrecorded{true, 0, {}};
   }

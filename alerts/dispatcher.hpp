@@ -69,8 +69,8 @@ struct DrainReport {
 
 class AlertDispatcher {
  public:
-  AlertDispatcher(boost::asio::io_context& io, Outbox& outbox, const Clock& clock,
-                  Metrics& metrics, DispatcherOptions options = {});
+  AlertDispatcher(boost::asio::io_context& io, Outbox& outbox, const Clock& clock, Metrics& metrics,
+                  DispatcherOptions options = {});
   ~AlertDispatcher();
   AlertDispatcher(const AlertDispatcher&) = delete;
   AlertDispatcher& operator=(const AlertDispatcher&) = delete;

@@ -20,8 +20,8 @@ using namespace std::chrono_literals;
 
 // What a scripted sink saw, shared with the test (the dispatcher owns the sink).
 struct SinkLog {
-  std::vector<std::string> attempts;      // story ids, in attempt order
-  std::deque<DeliveryCallback> held;      // async mode: completions the test releases
+  std::vector<std::string> attempts;  // story ids, in attempt order
+  std::deque<DeliveryCallback> held;  // async mode: completions the test releases
 };
 
 class ScriptedSink final : public Sink {
@@ -78,7 +78,8 @@ class DispatcherTest : public ::testing::Test {
     if (!m_dispatcher) {
       DispatcherOptions options;
       options.seed = 42;
-      m_dispatcher = std::make_unique<AlertDispatcher>(m_io, *m_outbox, m_clock, m_metrics, options);
+      m_dispatcher =
+          std::make_unique<AlertDispatcher>(m_io, *m_outbox, m_clock, m_metrics, options);
     }
     return *m_dispatcher;
   }
@@ -161,7 +162,8 @@ TEST_F(DispatcherTest, OneAttemptInFlightPerSink) {
   EXPECT_THAT(hook->attempts, ElementsAre("s1"));
   dispatcher().notify();
   run_ready();
-  EXPECT_THAT(hook->attempts, ElementsAre("s1")) << "a second attempt started while one is in flight";
+  EXPECT_THAT(hook->attempts, ElementsAre("s1"))
+      << "a second attempt started while one is in flight";
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(hook->held.size(), 1u);
     auto done = std::move(hook->held.front());

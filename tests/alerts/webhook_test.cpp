@@ -17,11 +17,11 @@
 namespace newsmon::alerts {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using newsmon::testing::HttpServer;
 using newsmon::testing::ReceivedRequest;
 using newsmon::testing::ScriptedResponse;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using testing::seed_alert;
 using namespace std::chrono_literals;
 
@@ -190,7 +190,8 @@ TEST(SinkRegistry, BuildsEveryTypeAndNamesTheSinkInErrors) {
 
   config::SinkConfig no_dir = archive;
   no_dir.dir.clear();
-  EXPECT_EQ(make_sink(no_dir, environment).error().message, "alerts.archive#1: archive sink has no dir");
+  EXPECT_EQ(make_sink(no_dir, environment).error().message,
+            "alerts.archive#1: archive sink has no dir");
   auto no_client = make_sink(webhook, SinkEnvironment{});
   ASSERT_FALSE(no_client.ok());
   EXPECT_THAT(no_client.error().message, HasSubstr("alerts.hook:"));
