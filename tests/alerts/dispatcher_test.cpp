@@ -435,7 +435,7 @@ class RandomSink final : public Sink {
 TEST(DispatcherInvariants, NothingLostNothingRepeatedOrderKept) {
   const std::vector<std::string> sink_names = {"a", "b", "c"};
   double retried = 0;
-  double dead = 0;
+  double dead_lettered = 0;
   for (std::uint64_t seed = 1; seed <= 12; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     newsmon::testing::TempDir dir;
@@ -518,12 +518,12 @@ TEST(DispatcherInvariants, NothingLostNothingRepeatedOrderKept) {
     }
     for (const auto& name : sink_names) {
       retried += metrics.value("newsmon_alerts_retried_total", {{"sink", name}});
-      dead += metrics.value("newsmon_alerts_dead_lettered_total", {{"sink", name}});
+      dead_lettered += metrics.value("newsmon_alerts_dead_lettered_total", {{"sink", name}});
     }
   }
   // The runs really went through retries and dead letters.
   EXPECT_GT(retried, 0);
-  EXPECT_GT(dead, 0);
+  EXPECT_GT(dead_lettered, 0);
 }
 
 }  // namespace
