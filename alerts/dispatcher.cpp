@@ -49,6 +49,31 @@ struct AlertDispatcher::DrainState {
   boost::asio::steady_timer timer;
 };
 
+namespace {
+
+// Telemetry events: one call, one log line and one counter with the same
+// sink label. WARN: recovered or will be; ERROR: an alert given up.
+void emit_delivered(Metrics& metrics, const std::string& sink, const std::string& story) {
+  metrics.increment("newsmon_alerts_delivered_total", {{"sink", sink}});
+  spdlog::debug("sink {}: delivered story {}", sink, story);
+}
+
+void emit_retry(Metrics& metrics, const std::string& sink, const std::string& story, int attempts,
+                int max_attempts, const std::string& reason, milliseconds delay) {
+  metrics.increment("newsmon_alerts_retried_total", {{"sink", sink}});
+  spdlog::warn("sink {}: story {} attempt {}/{} failed: {}; retrying in {} ms", sink, story,
+               attempts, max_attempts, reason, delay.count());
+}
+
+void emit_dead_letter(Metrics& metrics, const std::string& sink, const std::string& story,
+                      const std::string& reason) {
+  metrics.increment("newsmon_alerts_dead_lettered_total", {{"sink", sink}});
+  spdlog::error("sink {}: alert for story {} dead-lettered ({}); kept in the outbox", sink, story,
+                reason);
+}
+
+}  // namespace
+
 milliseconds retry_delay(int attempts, std::optional<milliseconds> retry_after,
                          const BackoffPolicy& policy, std::mt19937_64& random) {
   const int exponent = std::clamp(attempts - 1, 0, 30);
@@ -199,9 +224,8 @@ void AlertDispatcher::on_result(SinkState& state, DeliveryResult result) {
       state.head->next_attempt_at = m_clock.now() + delay;
       state.head->last_error = retry.reason;
       state.last_error = retry.reason;
-      m_metrics.increment("newsmon_alerts_retried_total", {{"sink", sink}});
-      spdlog::warn("sink {}: story {} attempt {}/{} failed: {}; retrying in {} ms", sink,
-                   state.head->story_id, attempts, state.max_attempts, retry.reason, delay.count());
+      emit_retry(m_metrics, sink, state.head->story_id, attempts, state.max_attempts, retry.reason,
+                 delay);
       if (auto status = m_outbox.record_retry(state.head->id, attempts, state.head->next_attempt_at,
                                               retry.reason);
           !status.ok()) {
@@ -220,8 +244,7 @@ void AlertDispatcher::resolve_delivered(SinkState& state) {
   state.head.reset();
   ++state.delivered;
   const std::string& sink = state.sink->name();
-  m_metrics.increment("newsmon_alerts_delivered_total", {{"sink", sink}});
-  spdlog::debug("sink {}: delivered story {}", sink, entry.story_id);
+  emit_delivered(m_metrics, sink, entry.story_id);
   if (auto status = m_outbox.mark_delivered(entry.id); !status.ok()) {
     spdlog::error(
         "sink {}: story {} was delivered but {}; it will be delivered again after a "
@@ -239,9 +262,7 @@ void AlertDispatcher::resolve_dead(SinkState& state, int attempts, const std::st
   ++state.dead_lettered;
   state.last_error = reason;
   const std::string& sink = state.sink->name();
-  m_metrics.increment("newsmon_alerts_dead_lettered_total", {{"sink", sink}});
-  spdlog::error("sink {}: alert for story {} dead-lettered ({}); kept in the outbox", sink,
-                entry.story_id, reason);
+  emit_dead_letter(m_metrics, sink, entry.story_id, reason);
   if (auto status = m_outbox.dead_letter(entry.id, attempts, reason); !status.ok()) {
     spdlog::error("sink {}: {}", sink, status.error().message);
     state.unrecorded[entry.id] = Unrecorded{false, attempts, reason};
