@@ -137,6 +137,10 @@ void AlertDispatcher::pump(SinkState& state) {
   retry_unrecorded(state);
   while (true) {
     if (!state.head && !load_head(state)) {
+      if (!state.storage_failed && !state.unrecorded.empty()) {
+        // Idle, but outcomes still wait for the disk: look again later.
+        arm_timer(state, m_backoff.storage_retry);
+      }
       break;  // nothing pending, or the outbox cannot be read (timer armed)
     }
     const SysTime now = m_clock.now();
