@@ -110,6 +110,26 @@ TEST_F(WebhookTest, PostsTheSignedBodyWithItsHeaders) {
   EXPECT_EQ(m_outbox.counts()->size(), 0u);
 }
 
+// A receiver that verifies signatures with its own copy of the secret.
+ScriptedResponse verifying_receiver(const ReceivedRequest& request) {
+  if (request.header("x-newsmon-signature") != hmac_sha256_signature("s3cret", request.body)) {
+    return ScriptedResponse::text(401, "bad signature", "text/plain");
+  }
+  return ScriptedResponse::text(200, "ok", "text/plain");
+}
+
+TEST_F(WebhookTest, AVerifyingReceiverAcceptsTheRightSecretAndRefusesAWrongOne) {
+  m_server.route("/hook", &verifying_receiver);
+  enqueue({"s1"});
+  EXPECT_EQ(drain(sink_config("s3cret")).delivered, 1);
+
+  enqueue({"s2"});
+  const DrainReport report = drain(sink_config("not-the-secret"));
+  EXPECT_EQ(report.delivered, 0);
+  EXPECT_EQ(report.dead_lettered, 1);
+  EXPECT_THAT(m_outbox.dead_letters("hook")->front().last_error, HasSubstr("HTTP 401"));
+}
+
 TEST_F(WebhookTest, UnsignedWithoutASecret) {
   m_server.route("/hook", ScriptedResponse::text(200, "ok"));
   enqueue({"story-1"});
