@@ -49,10 +49,17 @@ std::string slack_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -145,8 +152,8 @@ std::string format_utc(SysTime time) {
 
 std::optional<SysTime> parse_utc(std::string_view text) {
   // Exactly the shape format_utc writes.
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':' || text[19] != 'Z') {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z') {
     return std::nullopt;
   }
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
@@ -267,9 +274,12 @@ std::string discord_json(const Alert& alert) {
 
 std::string format_body(const Alert& alert, config::WebhookFormat format) {
   switch (format) {
-    case config::WebhookFormat::slack: return slack_json(alert);
-    case config::WebhookFormat::discord: return discord_json(alert);
-    case config::WebhookFormat::json: break;
+    case config::WebhookFormat::slack:
+      return slack_json(alert);
+    case config::WebhookFormat::discord:
+      return discord_json(alert);
+    case config::WebhookFormat::json:
+      break;
   }
   return webhook_json(alert);
 }

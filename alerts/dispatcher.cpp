@@ -49,11 +49,37 @@ struct AlertDispatcher::DrainState {
   boost::asio::steady_timer timer;
 };
 
+namespace {
+
+// Telemetry events: one call, one log line and one counter with the same
+// sink label. WARN: recovered or will be; ERROR: an alert given up.
+void emit_delivered(Metrics& metrics, const std::string& sink, const std::string& story) {
+  metrics.increment("newsmon_alerts_delivered_total", {{"sink", sink}});
+  spdlog::debug("sink {}: delivered story {}", sink, story);
+}
+
+void emit_retry(Metrics& metrics, const std::string& sink, const std::string& story, int attempts,
+                int max_attempts, const std::string& reason, milliseconds delay) {
+  metrics.increment("newsmon_alerts_retried_total", {{"sink", sink}});
+  spdlog::warn("sink {}: story {} attempt {}/{} failed: {}; retrying in {} ms", sink, story,
+               attempts, max_attempts, reason, delay.count());
+}
+
+void emit_dead_letter(Metrics& metrics, const std::string& sink, const std::string& story,
+                      const std::string& reason) {
+  metrics.increment("newsmon_alerts_dead_lettered_total", {{"sink", sink}});
+  spdlog::error("sink {}: alert for story {} dead-lettered ({}); kept in the outbox", sink, story,
+                reason);
+}
+
+}  // namespace
+
 milliseconds retry_delay(int attempts, std::optional<milliseconds> retry_after,
                          const BackoffPolicy& policy, std::mt19937_64& random) {
   const int exponent = std::clamp(attempts - 1, 0, 30);
-  const double base = std::min(static_cast<double>(policy.initial.count()) * std::ldexp(1.0, exponent),
-                               static_cast<double>(policy.max.count()));
+  const double base =
+      std::min(static_cast<double>(policy.initial.count()) * std::ldexp(1.0, exponent),
+               static_cast<double>(policy.max.count()));
   std::uniform_real_distribution<double> factor(1.0 - policy.jitter, 1.0 + policy.jitter);
   const double jittered = std::min(base * factor(random), static_cast<double>(policy.max.count()));
   milliseconds delay(static_cast<milliseconds::rep>(std::llround(std::max(0.0, jittered))));
@@ -77,7 +103,8 @@ AlertDispatcher::~AlertDispatcher() = default;
 void AlertDispatcher::add_sink(std::unique_ptr<Sink> sink, int max_attempts) {
   assert(!m_started && "sinks are added before start()");
   std::string name = sink->name();
-  m_sinks.emplace(std::move(name), std::make_shared<SinkState>(m_io, std::move(sink), max_attempts));
+  m_sinks.emplace(std::move(name),
+                  std::make_shared<SinkState>(m_io, std::move(sink), max_attempts));
 }
 
 void AlertDispatcher::start() {
@@ -85,9 +112,10 @@ void AlertDispatcher::start() {
   if (auto sinks = m_outbox.sinks_with_pending(); sinks.ok()) {
     for (const auto& name : *sinks) {
       if (!m_sinks.contains(name)) {
-        spdlog::warn("alert outbox holds alerts for sink {} which is no longer configured; "
-                     "they stay pending until it is configured again",
-                     name);
+        spdlog::warn(
+            "alert outbox holds alerts for sink {} which is no longer configured; "
+            "they stay pending until it is configured again",
+            name);
       }
     }
   }
@@ -109,6 +137,10 @@ void AlertDispatcher::pump(SinkState& state) {
   retry_unrecorded(state);
   while (true) {
     if (!state.head && !load_head(state)) {
+      if (!state.storage_failed && !state.unrecorded.empty()) {
+        // Idle, but outcomes still wait for the disk: look again later.
+        arm_timer(state, m_backoff.storage_retry);
+      }
       break;  // nothing pending, or the outbox cannot be read (timer armed)
     }
     const SysTime now = m_clock.now();
@@ -163,9 +195,10 @@ bool AlertDispatcher::load_head(SinkState& state) {
 
 void AlertDispatcher::retry_unrecorded(SinkState& state) {
   for (auto it = state.unrecorded.begin(); it != state.unrecorded.end();) {
-    const Status status = it->second.delivered
-                              ? m_outbox.mark_delivered(it->first)
-                              : m_outbox.dead_letter(it->first, it->second.attempts, it->second.reason);
+    const Status status =
+        it->second.delivered
+            ? m_outbox.mark_delivered(it->first)
+            : m_outbox.dead_letter(it->first, it->second.attempts, it->second.reason);
     if (!status.ok()) {
       return;
     }
@@ -195,10 +228,8 @@ void AlertDispatcher::on_result(SinkState& state, DeliveryResult result) {
       state.head->next_attempt_at = m_clock.now() + delay;
       state.head->last_error = retry.reason;
       state.last_error = retry.reason;
-      m_metrics.increment("newsmon_alerts_retried_total", {{"sink", sink}});
-      spdlog::warn("sink {}: story {} attempt {}/{} failed: {}; retrying in {} ms", sink,
-                   state.head->story_id, attempts, state.max_attempts, retry.reason,
-                   delay.count());
+      emit_retry(m_metrics, sink, state.head->story_id, attempts, state.max_attempts, retry.reason,
+                 delay);
       if (auto status = m_outbox.record_retry(state.head->id, attempts, state.head->next_attempt_at,
                                               retry.reason);
           !status.ok()) {
@@ -217,12 +248,12 @@ void AlertDispatcher::resolve_delivered(SinkState& state) {
   state.head.reset();
   ++state.delivered;
   const std::string& sink = state.sink->name();
-  m_metrics.increment("newsmon_alerts_delivered_total", {{"sink", sink}});
-  spdlog::debug("sink {}: delivered story {}", sink, entry.story_id);
+  emit_delivered(m_metrics, sink, entry.story_id);
   if (auto status = m_outbox.mark_delivered(entry.id); !status.ok()) {
-    spdlog::error("sink {}: story {} was delivered but {}; it will be delivered again after a "
-                  "restart unless the state dir becomes writable",
-                  sink, entry.story_id, status.error().message);
+    spdlog::error(
+        "sink {}: story {} was delivered but {}; it will be delivered again after a "
+        "restart unless the state dir becomes writable",
+        sink, entry.story_id, status.error().message);
     state.last_error = status.error().message;
     state.unrecorded[entry.id] = Unrecorded{true, 0, {}};
   }
@@ -235,9 +266,7 @@ void AlertDispatcher::resolve_dead(SinkState& state, int attempts, const std::st
   ++state.dead_lettered;
   state.last_error = reason;
   const std::string& sink = state.sink->name();
-  m_metrics.increment("newsmon_alerts_dead_lettered_total", {{"sink", sink}});
-  spdlog::error("sink {}: alert for story {} dead-lettered ({}); kept in the outbox", sink,
-                entry.story_id, reason);
+  emit_dead_letter(m_metrics, sink, entry.story_id, reason);
   if (auto status = m_outbox.dead_letter(entry.id, attempts, reason); !status.ok()) {
     spdlog::error("sink {}: {}", sink, status.error().message);
     state.unrecorded[entry.id] = Unrecorded{false, attempts, reason};

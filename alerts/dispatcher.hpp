@@ -44,6 +44,9 @@ std::chrono::milliseconds retry_delay(int attempts,
                                       std::optional<std::chrono::milliseconds> retry_after,
                                       const BackoffPolicy& policy, std::mt19937_64& random);
 
+// How long `newsmon once` gives a failing sink before reporting it.
+inline constexpr std::chrono::milliseconds k_default_drain_budget{10'000};
+
 struct DispatcherOptions {
   BackoffPolicy backoff;
   std::uint64_t seed = std::random_device{}();
@@ -69,8 +72,8 @@ struct DrainReport {
 
 class AlertDispatcher {
  public:
-  AlertDispatcher(boost::asio::io_context& io, Outbox& outbox, const Clock& clock,
-                  Metrics& metrics, DispatcherOptions options = {});
+  AlertDispatcher(boost::asio::io_context& io, Outbox& outbox, const Clock& clock, Metrics& metrics,
+                  DispatcherOptions options = {});
   ~AlertDispatcher();
   AlertDispatcher(const AlertDispatcher&) = delete;
   AlertDispatcher& operator=(const AlertDispatcher&) = delete;

@@ -17,11 +17,10 @@ struct FreeDeleter {
 // decomposed accents compare equal. Invalid UTF-8 falls back to ASCII lower.
 std::string fold_case(std::string_view text) {
   utf8proc_uint8_t* raw = nullptr;
-  const auto length = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                                   static_cast<utf8proc_ssize_t>(text.size()), &raw,
-                                   static_cast<utf8proc_option_t>(UTF8PROC_STABLE |
-                                                                  UTF8PROC_COMPOSE |
-                                                                  UTF8PROC_CASEFOLD));
+  const auto length = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+      static_cast<utf8proc_ssize_t>(text.size()), &raw,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD));
   std::unique_ptr<utf8proc_uint8_t, FreeDeleter> owned(raw);
   if (length < 0) {
     std::string lower(text);
@@ -51,7 +50,8 @@ bool is_word_code_point(utf8proc_int32_t code_point) {
   }
 }
 
-bool contains_phrase(const std::vector<std::string>& words_in, const std::vector<std::string>& phrase) {
+bool contains_phrase(const std::vector<std::string>& words_in,
+                     const std::vector<std::string>& phrase) {
   return std::search(words_in.begin(), words_in.end(), phrase.begin(), phrase.end()) !=
          words_in.end();
 }
@@ -153,13 +153,12 @@ bool Route::takes(const Alert& alert, const AlertText& text) const {
     return false;
   }
   if (!m_spec.feeds.empty() || !m_spec.tags.empty()) {
-    const bool feed_listed = std::find(m_spec.feeds.begin(), m_spec.feeds.end(),
-                                       alert.feed.name) != m_spec.feeds.end();
-    const bool tag_listed = std::any_of(alert.feed.tags.begin(), alert.feed.tags.end(),
-                                        [&](const std::string& tag) {
-                                          return std::find(m_spec.tags.begin(), m_spec.tags.end(),
-                                                           tag) != m_spec.tags.end();
-                                        });
+    const bool feed_listed =
+        std::find(m_spec.feeds.begin(), m_spec.feeds.end(), alert.feed.name) != m_spec.feeds.end();
+    const bool tag_listed =
+        std::any_of(alert.feed.tags.begin(), alert.feed.tags.end(), [&](const std::string& tag) {
+          return std::find(m_spec.tags.begin(), m_spec.tags.end(), tag) != m_spec.tags.end();
+        });
     if (!feed_listed && !tag_listed) {
       return false;
     }

@@ -35,8 +35,10 @@ class Sink {
   virtual ~Sink() = default;
   // The sink's configured name: the outbox key and the metrics label.
   virtual const std::string& name() const = 0;
-  // Makes one attempt. `done` runs exactly once, either before deliver
-  // returns or later on the io_context thread; the dispatcher copes with both.
+  // Makes one attempt. `alert` lives only during the call: an asynchronous
+  // sink copies what it needs. `done` runs exactly once, either before
+  // deliver returns or later on the io_context thread; the dispatcher copes
+  // with both.
   virtual void deliver(const Alert& alert, DeliveryCallback done) = 0;
 };
 

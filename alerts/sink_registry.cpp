@@ -34,9 +34,8 @@ Result<std::unique_ptr<Sink>> make_webhook(const config::SinkConfig& config,
   if (config.url.empty()) {
     return Error{"webhook sink has no url"};
   }
-  return std::unique_ptr<Sink>(std::make_unique<WebhookSink>(config, *environment.http,
-                                                             *environment.clock,
-                                                             environment.user_agent));
+  return std::unique_ptr<Sink>(std::make_unique<WebhookSink>(
+      config, *environment.http, *environment.clock, environment.user_agent));
 }
 
 Result<std::unique_ptr<Sink>> make_archive(const config::SinkConfig& config,
@@ -47,8 +46,7 @@ Result<std::unique_ptr<Sink>> make_archive(const config::SinkConfig& config,
   return upcast(ArchiveSink::open(config.name, config.dir));
 }
 
-Result<std::unique_ptr<Sink>> make_jsonl(const config::SinkConfig& config,
-                                         const SinkEnvironment&) {
+Result<std::unique_ptr<Sink>> make_jsonl(const config::SinkConfig& config, const SinkEnvironment&) {
   return upcast(JsonlSink::open(config.name, config.path.empty() ? "-" : config.path));
 }
 

@@ -30,7 +30,7 @@ struct SinkEnvironment {
 };
 
 using SinkFactory = Result<std::unique_ptr<Sink>> (*)(const config::SinkConfig&,
-                                                       const SinkEnvironment&);
+                                                      const SinkEnvironment&);
 
 struct SinkRegistration {
   config::SinkType type;

@@ -1,15 +1,15 @@
 // The pure half of the webhook sink: request building and response
 // classification, kept apart from the I/O so it is testable alone.
-#include "alerts/sinks/webhook_sink.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <ctime>
 
+#include "alerts/sinks/webhook_sink.hpp"
+
 namespace newsmon::alerts {
 namespace {
 
-constexpr std::size_t k_max_response_body = 64 * 1024;
+constexpr std::size_t k_max_response_body = std::size_t{64} * 1024;
 constexpr std::size_t k_reason_body_chars = 200;
 
 std::string_view trim(std::string_view text) {
@@ -29,7 +29,7 @@ std::string status_reason(const net::HttpResponse& response) {
 }
 
 std::optional<std::chrono::milliseconds> header_retry_after(const net::HttpResponse& response,
-                                                           SysTime now) {
+                                                            SysTime now) {
   auto it = response.headers.find("retry-after");
   if (it == response.headers.end()) {
     return std::nullopt;

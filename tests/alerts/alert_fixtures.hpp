@@ -20,7 +20,8 @@ inline std::string read_data(const std::string& name) {
 // The seed files end in newlines; the dated article itself has no trailing
 // whitespace (DESIGN.md).
 inline std::string seed_article(int index) {
-  std::string text = read_data(index == 0 ? "000_3be80ab0dfb770c4.txt" : "001_3ad860b9476a8039.txt");
+  std::string text =
+      read_data(index == 0 ? "000_3be80ab0dfb770c4.txt" : "001_3ad860b9476a8039.txt");
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
     text.pop_back();
   }

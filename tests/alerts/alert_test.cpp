@@ -88,9 +88,9 @@ TEST(TruncateUtf8, CutsOnCodePointsAndMarksTheCut) {
       {"hello", 5, "hello"},
       {"hello", 10, "hello"},
       {"hello world", 5, "hell\xE2\x80\xA6"},
-      {"h\xC3\xA9llo", 2, "h\xE2\x80\xA6"},                  // é is never split
+      {"h\xC3\xA9llo", 2, "h\xE2\x80\xA6"},                                     // é is never split
       {"\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC", 2, "\xE2\x82\xAC\xE2\x80\xA6"},  // €€€
-      {"\xF0\x9F\x93\xB0\xF0\x9F\x93\xB0", 1, "\xE2\x80\xA6"},  // 📰📰
+      {"\xF0\x9F\x93\xB0\xF0\x9F\x93\xB0", 1, "\xE2\x80\xA6"},                  // 📰📰
       {"abc", 0, ""},
       {"", 3, ""},
   };
@@ -126,7 +126,8 @@ TEST(ChatFormats, StayWithinLimitsOnHugeMultibyteArticles) {
   EXPECT_LE(count_code_points(discord["content"].get<std::string>()), k_discord_content_limit);
   const Json& embed = discord["embeds"][0];
   EXPECT_LE(count_code_points(embed["title"].get<std::string>()), k_discord_title_limit);
-  EXPECT_LE(count_code_points(embed["description"].get<std::string>()), k_discord_description_limit);
+  EXPECT_LE(count_code_points(embed["description"].get<std::string>()),
+            k_discord_description_limit);
   EXPECT_EQ(embed["url"], alert.item.link);
   EXPECT_EQ(discord["allowed_mentions"]["parse"], Json::array());
 }
@@ -222,8 +223,8 @@ TEST(Serialize, RoundTripsEveryField) {
 }
 
 TEST(Serialize, RejectsDamagedRows) {
-  for (const char* bad : {"", "not json", "[]", R"({"event":"new_story"})",
-                          R"({"event":"other","story_id":"x"})"}) {
+  for (const char* bad :
+       {"", "not json", "[]", R"({"event":"new_story"})", R"({"event":"other","story_id":"x"})"}) {
     EXPECT_FALSE(deserialize(bad).ok()) << bad;
   }
 }

@@ -148,9 +148,7 @@ TEST_F(OutboxTest, ReadOnlyStateReportsAClearErrorAndLosesNothing) {
 }
 
 TEST_F(OutboxTest, ReadOnlyDatabaseFailsAtStartUp) {
-  {
-    sqlite::Database db(db_path());
-  }
+  { sqlite::Database db(db_path()); }
   sqlite::Database db(db_path());
   db.exec("PRAGMA query_only = ON");
   EXPECT_THROW(Outbox(db, m_clock), sqlite::SqliteError);

@@ -21,8 +21,10 @@ TEST(Words, FoldCaseAndSplitOnAnythingButLettersAndDigits) {
       {"Kim Jong-un meets Lavrov", {"kim", "jong", "un", "meets", "lavrov"}},
       {"Russia\xE2\x80\x99s foreign minister", {"russia", "s", "foreign", "minister"}},
       {"  \"G7\", 2018!  ", {"g7", "2018"}},
-      {"STRASSE Stra\xC3\x9F" "e", {"strasse", "strasse"}},              // ß folds to ss
-      {"Cafe\xCC\x81 CAF\xC3\x89", {"caf\xC3\xA9", "caf\xC3\xA9"}},     // decomposed é composes
+      {"STRASSE Stra\xC3\x9F"
+       "e",
+       {"strasse", "strasse"}},                                      // ß folds to ss
+      {"Cafe\xCC\x81 CAF\xC3\x89", {"caf\xC3\xA9", "caf\xC3\xA9"}},  // decomposed é composes
       {"\xCE\x91\xCE\x98\xCE\x97\xCE\x9D\xCE\x91", {"\xCE\xB1\xCE\xB8\xCE\xB7\xCE\xBD\xCE\xB1"}},
       {"", {}},
       {"... --- ...", {}},
