@@ -53,7 +53,6 @@ Millis to_millis(SysTime time) {
 
 struct Slot {
   std::string id;
-  std::uint32_t feed = 0;
   Millis time_ms = 0;
   std::uint64_t seq = 0;
   std::uint64_t story = 0;
@@ -136,8 +135,7 @@ class DedupEngine::Impl {
     };
     loader.boilerplate = [this](const StoredBoilerplate& unit) { m_boilerplate.restore(unit); };
     loader.item = [this](StoredItem&& item) {
-      std::uint32_t feed = intern_feed(item.feed);
-      insert_slot(std::move(item.id), feed, item.time_ms, item.seq, item.story, item.text_hash,
+      insert_slot(std::move(item.id), item.time_ms, item.seq, item.story, item.text_hash,
                   item.signature, std::move(item.terms), item.df_terms, true);
     };
     m_store->load(loader);
@@ -275,7 +273,7 @@ class DedupEngine::Impl {
       }
     }
     put_keys(story_no, item_key, url_key, time_ms);
-    insert_slot(std::move(stored.id), intern_feed(feed_name), time_ms, stored.seq, story_no,
+    insert_slot(std::move(stored.id), time_ms, stored.seq, story_no,
                 text_hash, signature, std::move(stored.terms), stored.df_terms, !exact);
     if (m_store) {
       m_store->put_clock(m_clock);
@@ -504,15 +502,7 @@ class DedupEngine::Impl {
 
   static Millis floor_div(Millis a, Millis b) { return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0); }
 
-  std::uint32_t intern_feed(const std::string& feed) {
-    auto [it, inserted] = m_feed_ids.try_emplace(feed, static_cast<std::uint32_t>(m_feed_names.size()));
-    if (inserted) {
-      m_feed_names.push_back(feed);
-    }
-    return it->second;
-  }
-
-  void insert_slot(std::string id, std::uint32_t feed, Millis time_ms, std::uint64_t seq,
+  void insert_slot(std::string id, Millis time_ms, std::uint64_t seq,
                    std::uint64_t story, std::uint64_t text_hash, const Signature& signature,
                    std::vector<WeightedTerm> terms, const std::vector<std::uint32_t>& df_terms,
                    bool index_copy) {
@@ -528,7 +518,6 @@ class DedupEngine::Impl {
     }
     Slot& slot = m_slots[index];
     slot.id = std::move(id);
-    slot.feed = feed;
     slot.time_ms = time_ms;
     slot.seq = seq;
     slot.story = story;
@@ -733,8 +722,6 @@ class DedupEngine::Impl {
   std::unordered_map<std::uint64_t, Story> m_stories;
   std::map<Millis, KeyBucket> m_key_buckets;
 
-  std::unordered_map<std::string, std::uint32_t> m_feed_ids;
-  std::vector<std::string> m_feed_names;
   BoilerplateFilter m_boilerplate;
 };
 
