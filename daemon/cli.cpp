@@ -28,7 +28,7 @@ constexpr std::array k_commands = {
     Command{"parse", "parse FILE...|-", "parse feed files; one JSON object per item",
             command_parse},
     Command{"dedup",
-            "dedup [--mode copies|stories] [--window D] [--threshold T] < articles.jsonl",
+            "dedup [--mode copies|stories] [--window D] [--threshold T] [--state FILE] < articles.jsonl",
             "run the dedup engine over a stream of articles", command_dedup},
     Command{"status", "status -c FILE [--json]", "per-feed and per-sink state", command_status},
 };
