@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <mutex>
 #include <numeric>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,25 +34,21 @@ using newsmon::testing::TempDir;
 
 namespace {
 
-// Story texts that differ in every sentence, so dedup keeps them apart.
+// Story texts over a large made-up vocabulary (syllable words drawn per story),
+// so two stories share few terms and dedup keeps them apart.
 std::string story_text(int n) {
-  static const char* k_subjects[] = {"The harbour board", "A regional court", "The rail operator",
-                                     "City engineers", "The health agency", "A mining company",
-                                     "The central bank", "Farmers' unions"};
-  static const char* k_verbs[] = {"approved", "rejected", "postponed", "announced", "challenged",
-                                  "revised", "suspended", "funded"};
-  static const char* k_objects[] = {"a dredging plan", "new tariffs", "a bridge closure",
-                                    "the winter timetable", "a vaccine contract", "an export licence",
-                                    "interest rate guidance", "grain subsidies"};
+  static const char* k_syllables[] = {"ka", "lo", "mi", "ren", "tu", "sa", "vel", "dor", "qui",
+                                      "bra", "zen", "pa", "nor", "lix", "te", "gor", "fu", "shi",
+                                      "wen", "da", "mo", "rik", "sel", "ta", "vu", "hax", "ne",
+                                      "jor", "pli", "cu", "ost", "yam"};
+  std::mt19937 random(static_cast<unsigned>(n) * 2654435761u + 17u);
+  std::uniform_int_distribution<int> syllable(0, 31);
   std::string text;
-  for (int sentence = 0; sentence < 6; ++sentence) {
-    int a = (n * 7 + sentence * 3) % 8;
-    int b = (n * 5 + sentence) % 8;
-    int c = (n * 3 + sentence * 5) % 8;
-    text += std::string(k_subjects[a]) + " " + k_verbs[b] + " " + k_objects[c] + " in district " +
-            std::to_string(n * 13 + sentence) + " after talks number " + std::to_string(n) +
-            "-" + std::to_string(sentence) + " with residents of ward " +
-            std::to_string((n * 31 + sentence * 17) % 997) + ". ";
+  for (int word = 0; word < 80; ++word) {
+    for (int part = 0; part < 3; ++part) {
+      text += k_syllables[syllable(random)];
+    }
+    text += word % 12 == 11 ? ". " : " ";
   }
   return text;
 }
