@@ -161,6 +161,27 @@ TEST(Router, AnswersTheSinksThatTakeAnAlertInOrder) {
   EXPECT_THAT(status.error().message, HasSubstr("alerts.bad: match.regex"));
 }
 
+TEST(RouteSpec, CarriesEveryRoutingKeyOfTheSinkConfig) {
+  config::SinkConfig sink;
+  sink.feeds = {"afp-world"};
+  sink.tags = {"world"};
+  sink.match.all = {"korea"};
+  sink.match.any = {"nuclear"};
+  sink.match.none = {"football"};
+  sink.match.regex = {"(?i)lavrov"};
+  sink.story_updates = 3;
+  const RouteSpec spec = route_spec(sink);
+  EXPECT_EQ(spec.feeds, sink.feeds);
+  EXPECT_EQ(spec.tags, sink.tags);
+  EXPECT_EQ(spec.match.all, sink.match.all);
+  EXPECT_EQ(spec.match.any, sink.match.any);
+  EXPECT_EQ(spec.match.none, sink.match.none);
+  EXPECT_EQ(spec.match.regex, sink.match.regex);
+  EXPECT_EQ(spec.story_update_sources, 3);
+  EXPECT_FALSE(route_spec(config::SinkConfig{}).story_update_sources.has_value());
+  EXPECT_TRUE(Route::compile(spec)->takes(seed_alert()));
+}
+
 TEST(Router, AStoryNoRouteTakesGoesNowhere) {
   Router router;
   RouteSpec sport;

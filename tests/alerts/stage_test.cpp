@@ -1,11 +1,15 @@
-// The alerts stage as the daemon drives it: route + enqueue inside the
-// caller's transaction, commit, deliver to file sinks built from config.
+// The alerts stage wired as the daemon wires it: sinks from config through
+// the registry, their routes, route + enqueue inside the caller's
+// transaction, commit, notify, deliver to the file sinks.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "alerts/alert_stage.hpp"
+#include "alerts/dispatcher.hpp"
+#include "alerts/routes.hpp"
+#include "alerts/sink_registry.hpp"
+#include "alerts/sinks/archive_sink.hpp"
 #include "net/http_client.hpp"
 #include "tests/alerts/alert_fixtures.hpp"
 #include "tests/support/process.hpp"
@@ -20,16 +24,17 @@ using namespace std::chrono_literals;
 
 class AlertStageTest : public ::testing::Test {
  protected:
-  AlertStageTest() : m_db(m_dir.path() + "/state.db"), m_http(m_io, net::HttpClientOptions{}) {}
-
-  std::vector<config::SinkConfig> sinks() const {
+  AlertStageTest()
+      : m_db(m_dir.path() + "/state.db"),
+        m_outbox(m_db, m_clock),
+        m_dispatcher(m_io, m_outbox, m_clock, m_metrics),
+        m_http(m_io, net::HttpClientOptions{}) {
     config::SinkConfig world_file;
     world_file.type = config::SinkType::jsonl;
     world_file.name = "world-file";
     world_file.path = m_dir.path() + "/world.jsonl";
     world_file.tags = {"world"};
-    config::SinkConfig sport_file;
-    sport_file.type = config::SinkType::jsonl;
+    config::SinkConfig sport_file = world_file;
     sport_file.name = "sport-file";
     sport_file.path = m_dir.path() + "/sport.jsonl";
     sport_file.tags = {"sport"};
@@ -37,19 +42,30 @@ class AlertStageTest : public ::testing::Test {
     archive.type = config::SinkType::archive;
     archive.name = "archive";
     archive.dir = m_dir.path() + "/articles";
-    return {world_file, sport_file, archive};
-  }
-
-  std::unique_ptr<AlertStage> create(const std::vector<config::SinkConfig>& configs) {
+    archive.match.none = {"football"};
     SinkEnvironment environment{&m_http, &m_clock, nullptr, "newsmon-test"};
-    auto stage = AlertStage::create(m_io, m_db, m_clock, m_metrics, configs, environment);
-    EXPECT_TRUE(stage.ok()) << stage.error().message;
-    return stage.ok() ? std::move(*stage) : nullptr;
+    for (const auto& config : {world_file, sport_file, archive}) {
+      auto sink = make_sink(config, environment);
+      EXPECT_TRUE(sink.ok()) << sink.error().message;
+      m_dispatcher.add_sink(std::move(*sink), config.max_attempts);
+      EXPECT_TRUE(m_router.add(config.name, route_spec(config)).ok());
+    }
   }
 
-  DrainReport drain(AlertStage& stage) {
+  // The daemon's step for one decided story.
+  Result<std::vector<std::string>> enqueue(const Alert& alert) {
+    std::vector<std::string> sinks = m_router.route(alert);
+    for (const auto& sink : sinks) {
+      if (auto id = m_outbox.enqueue(sink, alert); !id.ok()) {
+        return id.error();
+      }
+    }
+    return sinks;
+  }
+
+  DrainReport drain() {
     std::optional<DrainReport> report;
-    stage.drain(10s, [&](DrainReport r) {
+    m_dispatcher.drain(10s, [&](DrainReport r) {
       report = std::move(r);
       m_io.stop();
     });
@@ -63,67 +79,48 @@ class AlertStageTest : public ::testing::Test {
   Metrics m_metrics;
   sqlite::Database m_db;
   boost::asio::io_context m_io;
+  Outbox m_outbox;
+  AlertDispatcher m_dispatcher;
   net::HttpClient m_http;
+  Router m_router;
 };
 
 TEST_F(AlertStageTest, RoutesEnqueuesInTheCallersTransactionAndDelivers) {
-  auto stage = create(sinks());
-  ASSERT_TRUE(stage);
-  stage->start();
+  m_dispatcher.start();
   {
     sqlite::Transaction transaction(m_db);
-    auto routed = stage->enqueue(seed_alert("story-1"));
+    auto routed = enqueue(seed_alert("story-1"));
     ASSERT_TRUE(routed.ok());
     EXPECT_THAT(*routed, ElementsAre("world-file", "archive"));
     transaction.commit();
   }
-  stage->committed();
-  const DrainReport report = drain(*stage);
+  m_dispatcher.notify();
+  const DrainReport report = drain();
   EXPECT_TRUE(report.complete());
   EXPECT_EQ(report.delivered, 2);
   EXPECT_EQ(newsmon::testing::read_file(m_dir.path() + "/world.jsonl"),
             webhook_json(seed_alert("story-1")) + "\n");
   EXPECT_EQ(newsmon::testing::read_file(m_dir.path() + "/sport.jsonl"), "");
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(m_dir.path() + "/articles"),
-                          std::filesystem::directory_iterator()),
-            1);
-  EXPECT_EQ(m_metrics.value("newsmon_alerts_enqueued_total", {{"sink", "archive"}}), 1);
+  const std::string archived =
+      m_dir.path() + "/articles/" + archive_file_name(0, archive_hash("story-1"));
+  EXPECT_EQ(newsmon::testing::read_file(archived), seed_alert("story-1").article + "\n");
 }
 
 TEST_F(AlertStageTest, ARolledBackDecisionLeavesNoAlert) {
-  auto stage = create(sinks());
-  ASSERT_TRUE(stage);
   {
     sqlite::Transaction transaction(m_db);
-    ASSERT_TRUE(stage->enqueue(seed_alert("story-1")).ok());
+    ASSERT_TRUE(enqueue(seed_alert("story-1")).ok());
   }
-  EXPECT_EQ(stage->outbox().counts()->size(), 0u);
+  EXPECT_EQ(m_outbox.counts()->size(), 0u);
 }
 
 TEST_F(AlertStageTest, ReadOnlyStateFailsTheEnqueueSoTheDecisionRollsBack) {
-  auto stage = create(sinks());
-  ASSERT_TRUE(stage);
   // The disk turns read-only between BEGIN and the outbox write.
   sqlite::Transaction transaction(m_db);
   m_db.exec("PRAGMA query_only = ON");
-  auto routed = stage->enqueue(seed_alert("story-1"));
+  auto routed = enqueue(seed_alert("story-1"));
   ASSERT_FALSE(routed.ok());
   EXPECT_THAT(routed.error().message, HasSubstr("readonly"));
-}
-
-TEST_F(AlertStageTest, RejectsDuplicateNamesAndBadSinks) {
-  auto configs = sinks();
-  configs[1].name = configs[0].name;
-  SinkEnvironment environment{&m_http, &m_clock, nullptr, "newsmon-test"};
-  auto duplicate = AlertStage::create(m_io, m_db, m_clock, m_metrics, configs, environment);
-  ASSERT_FALSE(duplicate.ok());
-  EXPECT_EQ(duplicate.error().message, "alerts.world-file: two sinks have this name");
-
-  configs = sinks();
-  configs[2].dir.clear();
-  auto no_dir = AlertStage::create(m_io, m_db, m_clock, m_metrics, configs, environment);
-  ASSERT_FALSE(no_dir.ok());
-  EXPECT_EQ(no_dir.error().message, "alerts.archive: archive sink has no dir");
 }
 
 }  // namespace
