@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cstdio>
+#include <map>
 #include <random>
 #include <stdexcept>
 
@@ -78,6 +79,17 @@ std::string item_id(const std::string& feed, const feeds::FeedItem& item) {
                 static_cast<unsigned long long>(dedup::hash_bytes(key)));
   return hex;
 }
+
+// What one fetched body decided; added to the pass summary and the metrics
+// only once its transaction committed.
+struct IngestCounts {
+  int new_stories = 0;
+  int duplicates = 0;
+  int alerts = 0;
+  int seeded = 0;
+  std::map<std::string, int> alerts_by_sink;
+  std::map<std::string, int> decisions_by_kind;
+};
 
 dedup::DedupOptions dedup_options(const config::Config& config) {
   dedup::DedupOptions options;
@@ -219,8 +231,9 @@ class Pipeline::Impl {
     m_metrics.increment("newsmon_feed_items_total", {{"feed", feed.name}},
                         static_cast<double>(parsed->items.size()));
 
-    CycleSummary counts;
+    IngestCounts counts;
     std::size_t fresh = 0;
+    Status recorded = ok_status();
     try {
       sqlite::Transaction transaction(m_db);
       const bool seeding = feed.first_poll == config::FirstPoll::seed && !m_first_polls.seen(feed.name);
@@ -228,18 +241,24 @@ class Pipeline::Impl {
         auto decision = m_engine.observe(dedup::DedupItem{
             item_id(feed.name, item), feed.name, item.guid, item.link, item.title,
             std::string(article_body(item.article)), item.published.value_or(now), now});
-        if (!decision) {
-          throw sqlite::SqliteError(decision.error().message, 0);
+        recorded = decision ? record(feed, item, *decision, seeding, now, counts)
+                            : Status(decision.error());
+        if (!recorded) {
+          break;  // the transaction rolls back
         }
         fresh += decision->kind == dedup::DedupDecision::Kind::repeat ? 0 : 1;
-        record(feed, item, *decision, seeding, now, counts);
       }
-      m_first_polls.mark(feed.name, now);
-      transaction.commit();
+      if (recorded) {
+        m_first_polls.mark(feed.name, now);
+        transaction.commit();
+      }
     } catch (const sqlite::SqliteError& error) {
+      recorded = Error{error.what()};
+    }
+    if (!recorded) {
       spdlog::error("feed {}: cannot record its items in the state store ({}); nothing was "
                     "alerted and the feed will be fetched and decided again",
-                    feed.name, error.what());
+                    feed.name, recorded.error().message);
       if (auto restored = m_engine.restore(); !restored) {
         spdlog::error("dedup window reload failed: {}", restored.error().message);
       }
@@ -249,6 +268,12 @@ class Pipeline::Impl {
     m_summary.duplicates += counts.duplicates;
     m_summary.alerts += counts.alerts;
     m_summary.seeded += counts.seeded;
+    for (const auto& [kind, count] : counts.decisions_by_kind) {
+      m_metrics.increment("newsmon_dedup_decisions_total", {{"kind", kind}}, count);
+    }
+    for (const auto& [sink, count] : counts.alerts_by_sink) {
+      m_metrics.increment("newsmon_alerts_enqueued_total", {{"sink", sink}}, count);
+    }
     if (counts.seeded > 0) {
       spdlog::info("feed {}: first poll, {} stories seeded without alerts", feed.name, counts.seeded);
     }
@@ -259,14 +284,14 @@ class Pipeline::Impl {
     return true;
   }
 
-  void record(const config::FeedConfig& feed, const feeds::FeedItem& item,
-              const dedup::DedupDecision& decision, bool seeding, SysTime now, CycleSummary& counts) {
+  Status record(const config::FeedConfig& feed, const feeds::FeedItem& item,
+                const dedup::DedupDecision& decision, bool seeding, SysTime now,
+                IngestCounts& counts) {
     using Kind = dedup::DedupDecision::Kind;
     static constexpr const char* k_kind_names[] = {"new_story", "repeat", "duplicate"};
-    m_metrics.increment("newsmon_dedup_decisions_total",
-                        {{"kind", k_kind_names[static_cast<int>(decision.kind)]}});
+    ++counts.decisions_by_kind[k_kind_names[static_cast<int>(decision.kind)]];
     if (decision.kind == Kind::repeat) {
-      return;
+      return ok_status();
     }
     alerts::Alert alert;
     alert.story_id = decision.story_id;
@@ -279,33 +304,33 @@ class Pipeline::Impl {
       spdlog::debug("feed {}: '{}' joins story {} (score {:.2f})", feed.name, item.title,
                     decision.story_id, decision.score);
       if (!decision.new_source || seeding) {
-        return;
+        return ok_status();
       }
       // Sinks that opted in hear when the story reaches their source count.
       alert.event = alerts::AlertEvent::story_update;
       alert.member_count = static_cast<int>(decision.story_members);
       alert.sources = decision.story_feeds;
-      enqueue(alert, counts);
-      return;
+      return enqueue(alert, counts);
     }
     ++counts.new_stories;
     if (seeding) {
       ++counts.seeded;
-      return;
+      return ok_status();
     }
     alert.event = alerts::AlertEvent::new_story;
-    enqueue(alert, counts);
+    return enqueue(alert, counts);
   }
 
-  void enqueue(const alerts::Alert& alert, CycleSummary& counts) {
+  Status enqueue(const alerts::Alert& alert, IngestCounts& counts) {
     for (const auto& sink : m_router.route(alert)) {
       auto enqueued = m_outbox.enqueue(sink, alert);
       if (!enqueued) {
-        throw sqlite::SqliteError(enqueued.error().message, 0);
+        return enqueued.error();
       }
-      m_metrics.increment("newsmon_alerts_enqueued_total", {{"sink", sink}});
+      ++counts.alerts_by_sink[sink];
       ++counts.alerts;
     }
+    return ok_status();
   }
 
   // A pass ends when every enabled feed has reported since the last one.
