@@ -797,7 +797,7 @@ class FastConverter {
       block = block || is_block(m_open[k]);
       cell = cell || m_open[k] == GUMBO_TAG_TD || m_open[k] == GUMBO_TAG_TH;
     }
-    m_open.resize(keep);
+    forget_open(keep);
     if (block) {
       boundary();
     } else if (cell) {
@@ -879,15 +879,28 @@ class FastConverter {
     return true;  // not in table scope: ignored
   }
 
-  // Pops up to and including the nearest `tag`; a block above it ends a paragraph.
-  void pop_to(GumboTag tag) {
-    while (!m_open.empty()) {
-      const GumboTag top = m_open.back();
-      m_open.pop_back();
-      if (top == tag) {
-        return;
+  // Pops up to and including the nearest `tag`. `own_end_tag`: its own end
+  // tag closes it, so it leaves HTML5's list of active formatting elements.
+  void pop_to(GumboTag tag, bool own_end_tag = false) {
+    const auto it = std::find(m_open.rbegin(), m_open.rend(), tag);
+    if (it == m_open.rend()) {
+      return;
+    }
+    const auto depth = static_cast<std::size_t>(std::distance(it, m_open.rend())) - 1;
+    forget_open(depth, own_end_tag);
+  }
+
+  // Closes the elements from `depth` up. A formatting element closed without
+  // its own end tag stays in HTML5's list of active formatting elements and
+  // is reopened before the next text, which changes the current node; the
+  // one decision here that looks at the current node then declines.
+  void forget_open(std::size_t depth, bool own_end_tag = false) {
+    for (std::size_t k = depth; k < m_open.size(); ++k) {
+      if (is_formatting(m_open[k]) && !(own_end_tag && k == depth)) {
+        m_reopen_pending = true;
       }
     }
+    m_open.resize(depth);
   }
 
   void close_p_if_open() {
@@ -944,7 +957,7 @@ class FastConverter {
       if (blocks_above) {
         m_open.erase(std::find(m_open.rbegin(), m_open.rend(), GUMBO_TAG_A).base() - 1);
       } else {
-        pop_to(GUMBO_TAG_A);
+        pop_to(GUMBO_TAG_A, true);
       }
     }
     if (tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DD || tag == GUMBO_TAG_DT) {
@@ -954,6 +967,9 @@ class FastConverter {
       close_p_if_open();
     }
     if (is_heading(tag) && !m_open.empty() && is_heading(m_open.back())) {
+      if (m_reopen_pending) {
+        return false;  // the current node may be a reopened formatting element
+      }
       m_open.pop_back();  // a heading directly in a heading closes it
       boundary();
     }
@@ -986,7 +1002,7 @@ class FastConverter {
       // formatting element with a block above runs the adoption agency.
       for (auto it = m_open.rbegin(); it != m_open.rend(); ++it) {
         if (*it == tag) {
-          pop_to(tag);
+          pop_to(tag, true);
           return true;
         }
         if (!is_phrasing(*it)) {
@@ -1003,7 +1019,7 @@ class FastConverter {
         const auto depth = static_cast<std::size_t>(std::distance(it, m_open.rend())) - 1;
         const bool block = std::any_of(m_open.begin() + static_cast<std::ptrdiff_t>(depth),
                                        m_open.end(), [](GumboTag open) { return is_block(open); });
-        m_open.resize(depth);
+        forget_open(depth);
         if (block) {
           boundary();
         }
@@ -1021,6 +1037,7 @@ class FastConverter {
   bool m_one_line;
   ParagraphWriter m_writer;
   std::vector<GumboTag> m_open;
+  bool m_reopen_pending = false;
 };
 
 }  // namespace

@@ -46,6 +46,9 @@ const char* const k_fragments[] = {
     // Whole documents pasted into a feed; raw text left open; controls.
     "<html><head><title>T</title><meta charset=utf-8></head><body><p>b</p></body></html>after",
     "<iframe src=x>never closed", "<style>never closed", "<textarea>t</textarea>u", "<title>x",
+    // Found by the fuzzer: a formatting element reopened before text makes
+    // it, not the heading, the current node when the next heading starts.
+    "<h3><a><h3><a></h2>n<h2></h2>n</h2>\"", "<p><b>x</p>y<h2>z</h2>w", "<h1><i>a</h1>b<h2>c</h2>d",
     "a\x01b\xc2\x9f c\x0b d\x7f e", "\xef\xb7\x90 \xef\xbf\xbe \xf0\x9f\xbf\xbf", "weiÃ\xc2\x9f",
 };
 
