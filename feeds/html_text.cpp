@@ -943,21 +943,28 @@ class FastConverter {
     }
     if (tag == GUMBO_TAG_A && in_scope(GUMBO_TAG_A)) {
       // A nested <a> runs the adoption agency on the open one. With only
-      // inline elements above it, that closes it. With blocks above, it
-      // moves them (still open, still last, so text order and paragraphs
-      // stay) out of the <a>: the <a> is no longer open either way.
-      const bool blocks_above = [&] {
-        for (auto it = m_open.rbegin(); *it != GUMBO_TAG_A; ++it) {
-          if (!is_phrasing(*it)) {
-            return true;
+      // inline elements above it, that closes them all. With blocks above
+      // and nothing but blocks up to the last of them, the blocks stay open
+      // (moved out of the <a>, order kept), the <a> and whatever is above the
+      // last block close. Anything else reshuffles more; gumbo decides.
+      const auto a_depth = static_cast<std::size_t>(
+          std::distance(std::find(m_open.rbegin(), m_open.rend(), GUMBO_TAG_A), m_open.rend()) - 1);
+      std::size_t last_block = a_depth;
+      for (std::size_t k = a_depth + 1; k < m_open.size(); ++k) {
+        if (!is_phrasing(m_open[k])) {
+          last_block = k;
+        }
+      }
+      if (last_block == a_depth) {
+        pop_to(GUMBO_TAG_A, true);
+      } else {
+        for (std::size_t k = a_depth + 1; k <= last_block; ++k) {
+          if (is_phrasing(m_open[k])) {
+            return false;
           }
         }
-        return false;
-      }();
-      if (blocks_above) {
-        m_open.erase(std::find(m_open.rbegin(), m_open.rend(), GUMBO_TAG_A).base() - 1);
-      } else {
-        pop_to(GUMBO_TAG_A, true);
+        forget_open(last_block + 1);
+        m_open.erase(m_open.begin() + static_cast<std::ptrdiff_t>(a_depth));
       }
     }
     if (tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DD || tag == GUMBO_TAG_DT) {
