@@ -459,9 +459,10 @@ bool closes_p(GumboTag tag) {
   }
 }
 
-// Inline elements gumbo treats as ordinary ("any other end tag") or as
-// formatting elements; ending one with only such elements above it changes
-// no text and no paragraph.
+// Elements HTML5 does not count as "special": the inline ones (ordinary or
+// formatting) and a few odd ones (legend, map, MathML names outside MathML).
+// Their end tags close them through "any other end tag", which walks past
+// them and stops at a special element.
 bool is_phrasing(GumboTag tag) {
   switch (tag) {
     case GUMBO_TAG_B: case GUMBO_TAG_BIG: case GUMBO_TAG_CODE: case GUMBO_TAG_EM:
@@ -473,7 +474,12 @@ bool is_phrasing(GumboTag tag) {
     case GUMBO_TAG_INS: case GUMBO_TAG_DEL: case GUMBO_TAG_BDI: case GUMBO_TAG_BDO:
     case GUMBO_TAG_DATA: case GUMBO_TAG_LABEL: case GUMBO_TAG_OUTPUT: case GUMBO_TAG_AUDIO:
     case GUMBO_TAG_VIDEO: case GUMBO_TAG_CANVAS: case GUMBO_TAG_RUBY: case GUMBO_TAG_A:
-    case GUMBO_TAG_IMG: case GUMBO_TAG_NOBR:
+    case GUMBO_TAG_IMG: case GUMBO_TAG_NOBR: case GUMBO_TAG_MAP: case GUMBO_TAG_LEGEND:
+    case GUMBO_TAG_DATALIST: case GUMBO_TAG_PROGRESS: case GUMBO_TAG_METER:
+    case GUMBO_TAG_ACRONYM: case GUMBO_TAG_NEXTID: case GUMBO_TAG_BLINK: case GUMBO_TAG_MULTICOL:
+    case GUMBO_TAG_SPACER: case GUMBO_TAG_MI: case GUMBO_TAG_MO: case GUMBO_TAG_MN:
+    case GUMBO_TAG_MS: case GUMBO_TAG_MTEXT: case GUMBO_TAG_MGLYPH: case GUMBO_TAG_MALIGNMARK:
+    case GUMBO_TAG_ANNOTATION_XML: case GUMBO_TAG_FOREIGNOBJECT: case GUMBO_TAG_DESC:
     case GUMBO_TAG_UNKNOWN:  // custom elements are ordinary inline elements
       return true;
     default:
@@ -1009,7 +1015,12 @@ class FastConverter {
       // formatting element with a block above runs the adoption agency.
       for (auto it = m_open.rbegin(); it != m_open.rend(); ++it) {
         if (*it == tag) {
+          // Non-special elements popped with it may be blocks (legend).
+          const bool block = std::any_of(m_open.rbegin(), std::next(it), is_block);
           pop_to(tag, true);
+          if (block) {
+            boundary();
+          }
           return true;
         }
         if (!is_phrasing(*it)) {
