@@ -409,6 +409,7 @@ bool needs_full_parser(GumboTag tag) {
     case GUMBO_TAG_APPLET: case GUMBO_TAG_MARQUEE: case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_ISINDEX: case GUMBO_TAG_OPTION: case GUMBO_TAG_OPTGROUP: case GUMBO_TAG_RB:
     case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC: case GUMBO_TAG_MENUITEM:
+    case GUMBO_TAG_NOBR:
       return true;
     default:
       return false;
@@ -946,6 +947,9 @@ class FastConverter {
     }
     if (is_table_tag(tag)) {
       return table_start_tag(tag);
+    }
+    if (tag == GUMBO_TAG_A && m_reopen_pending) {
+      return false;  // an <a> closed implicitly is still active: the adoption agency may reorder
     }
     if (tag == GUMBO_TAG_A && in_scope(GUMBO_TAG_A)) {
       // A nested <a> runs the adoption agency on the open one. With only

@@ -52,6 +52,7 @@ const char* const k_fragments[] = {
     "<h3><a><v><p><a><h3></h2>L</h2>>", "<a>x<div>y<span>z<a>w</div>v", "<a>1<div>2<p>3<b>4<a>5</p>6",
     "<span>a<legend>b</span>c", "<legend>a<span>b</legend>c", "<li>a<legend>b<li>c</li>d",
     "<map>m<div>d</map>e</div>f", "<b>x<legend>y</b>z",
+    "<p><a><u><i><i><li><i><ul><i><i>m<i><a></ul>a", "<p><a>x<li>y<a>z", "<nobr>a<nobr>b",
     "a\x01b\xc2\x9f c\x0b d\x7f e", "\xef\xb7\x90 \xef\xbf\xbe \xf0\x9f\xbf\xbf", "weiÃ\xc2\x9f",
 };
 
