@@ -695,7 +695,8 @@ class FastConverter {
       }
       i = text_start = tag->next;
       if (tag->end) {
-        if ((in_table_context() && !is_table_tag(tag->tag)) || !end_tag(tag->tag)) {
+        if ((in_table_context() && !is_table_tag(tag->tag)) || !end_tag(tag->tag) ||
+            m_reopen_pending) {
           return std::nullopt;
         }
         continue;
@@ -714,7 +715,7 @@ class FastConverter {
       if (tag->tag == GUMBO_TAG_HTML || tag->tag == GUMBO_TAG_HEAD || tag->tag == GUMBO_TAG_BODY) {
         continue;  // whole documents pasted into a feed: these tags are ignored in a fragment
       }
-      if (!start_tag(tag->tag)) {
+      if (!start_tag(tag->tag) || m_reopen_pending) {
         return std::nullopt;
       }
     }
@@ -898,9 +899,10 @@ class FastConverter {
   }
 
   // Closes the elements from `depth` up. A formatting element closed without
-  // its own end tag stays in HTML5's list of active formatting elements and
-  // is reopened before the next text, which changes the current node; the
-  // one decision here that looks at the current node then declines.
+  // its own end tag stays in HTML5's list of active formatting elements: it
+  // is reopened before the next text (changing the current node) and takes
+  // part in later adoption-agency runs, which can reorder text. The fast
+  // path does not keep that list, so it declines from then on.
   void forget_open(std::size_t depth, bool own_end_tag = false) {
     for (std::size_t k = depth; k < m_open.size(); ++k) {
       if (is_formatting(m_open[k]) && !(own_end_tag && k == depth)) {
@@ -948,9 +950,6 @@ class FastConverter {
     if (is_table_tag(tag)) {
       return table_start_tag(tag);
     }
-    if (tag == GUMBO_TAG_A && m_reopen_pending) {
-      return false;  // an <a> closed implicitly is still active: the adoption agency may reorder
-    }
     if (tag == GUMBO_TAG_A && in_scope(GUMBO_TAG_A)) {
       // A nested <a> runs the adoption agency on the open one. With only
       // inline elements above it, that closes them all. With blocks above
@@ -984,9 +983,6 @@ class FastConverter {
       close_p_if_open();
     }
     if (is_heading(tag) && !m_open.empty() && is_heading(m_open.back())) {
-      if (m_reopen_pending) {
-        return false;  // the current node may be a reopened formatting element
-      }
       m_open.pop_back();  // a heading directly in a heading closes it
       boundary();
     }
