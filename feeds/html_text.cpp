@@ -409,6 +409,7 @@ bool needs_full_parser(GumboTag tag) {
     case GUMBO_TAG_APPLET: case GUMBO_TAG_MARQUEE: case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_ISINDEX: case GUMBO_TAG_OPTION: case GUMBO_TAG_OPTGROUP: case GUMBO_TAG_RB:
     case GUMBO_TAG_RP: case GUMBO_TAG_RT: case GUMBO_TAG_RTC: case GUMBO_TAG_MENUITEM:
+    case GUMBO_TAG_NOBR:
       return true;
     default:
       return false;
@@ -459,9 +460,10 @@ bool closes_p(GumboTag tag) {
   }
 }
 
-// Inline elements gumbo treats as ordinary ("any other end tag") or as
-// formatting elements; ending one with only such elements above it changes
-// no text and no paragraph.
+// Elements HTML5 does not count as "special": the inline ones (ordinary or
+// formatting) and a few odd ones (legend, map, MathML names outside MathML).
+// Their end tags close them through "any other end tag", which walks past
+// them and stops at a special element.
 bool is_phrasing(GumboTag tag) {
   switch (tag) {
     case GUMBO_TAG_B: case GUMBO_TAG_BIG: case GUMBO_TAG_CODE: case GUMBO_TAG_EM:
@@ -473,7 +475,12 @@ bool is_phrasing(GumboTag tag) {
     case GUMBO_TAG_INS: case GUMBO_TAG_DEL: case GUMBO_TAG_BDI: case GUMBO_TAG_BDO:
     case GUMBO_TAG_DATA: case GUMBO_TAG_LABEL: case GUMBO_TAG_OUTPUT: case GUMBO_TAG_AUDIO:
     case GUMBO_TAG_VIDEO: case GUMBO_TAG_CANVAS: case GUMBO_TAG_RUBY: case GUMBO_TAG_A:
-    case GUMBO_TAG_IMG: case GUMBO_TAG_NOBR:
+    case GUMBO_TAG_IMG: case GUMBO_TAG_NOBR: case GUMBO_TAG_MAP: case GUMBO_TAG_LEGEND:
+    case GUMBO_TAG_DATALIST: case GUMBO_TAG_PROGRESS: case GUMBO_TAG_METER:
+    case GUMBO_TAG_ACRONYM: case GUMBO_TAG_NEXTID: case GUMBO_TAG_BLINK: case GUMBO_TAG_MULTICOL:
+    case GUMBO_TAG_SPACER: case GUMBO_TAG_MI: case GUMBO_TAG_MO: case GUMBO_TAG_MN:
+    case GUMBO_TAG_MS: case GUMBO_TAG_MTEXT: case GUMBO_TAG_MGLYPH: case GUMBO_TAG_MALIGNMARK:
+    case GUMBO_TAG_ANNOTATION_XML: case GUMBO_TAG_FOREIGNOBJECT: case GUMBO_TAG_DESC:
     case GUMBO_TAG_UNKNOWN:  // custom elements are ordinary inline elements
       return true;
     default:
@@ -688,7 +695,8 @@ class FastConverter {
       }
       i = text_start = tag->next;
       if (tag->end) {
-        if ((in_table_context() && !is_table_tag(tag->tag)) || !end_tag(tag->tag)) {
+        if ((in_table_context() && !is_table_tag(tag->tag)) || !end_tag(tag->tag) ||
+            m_reopen_pending) {
           return std::nullopt;
         }
         continue;
@@ -707,7 +715,7 @@ class FastConverter {
       if (tag->tag == GUMBO_TAG_HTML || tag->tag == GUMBO_TAG_HEAD || tag->tag == GUMBO_TAG_BODY) {
         continue;  // whole documents pasted into a feed: these tags are ignored in a fragment
       }
-      if (!start_tag(tag->tag)) {
+      if (!start_tag(tag->tag) || m_reopen_pending) {
         return std::nullopt;
       }
     }
@@ -797,7 +805,7 @@ class FastConverter {
       block = block || is_block(m_open[k]);
       cell = cell || m_open[k] == GUMBO_TAG_TD || m_open[k] == GUMBO_TAG_TH;
     }
-    m_open.resize(keep);
+    forget_open(keep);
     if (block) {
       boundary();
     } else if (cell) {
@@ -879,15 +887,29 @@ class FastConverter {
     return true;  // not in table scope: ignored
   }
 
-  // Pops up to and including the nearest `tag`; a block above it ends a paragraph.
-  void pop_to(GumboTag tag) {
-    while (!m_open.empty()) {
-      const GumboTag top = m_open.back();
-      m_open.pop_back();
-      if (top == tag) {
-        return;
+  // Pops up to and including the nearest `tag`. `own_end_tag`: its own end
+  // tag closes it, so it leaves HTML5's list of active formatting elements.
+  void pop_to(GumboTag tag, bool own_end_tag = false) {
+    const auto it = std::find(m_open.rbegin(), m_open.rend(), tag);
+    if (it == m_open.rend()) {
+      return;
+    }
+    const auto depth = static_cast<std::size_t>(std::distance(it, m_open.rend())) - 1;
+    forget_open(depth, own_end_tag);
+  }
+
+  // Closes the elements from `depth` up. A formatting element closed without
+  // its own end tag stays in HTML5's list of active formatting elements: it
+  // is reopened before the next text (changing the current node) and takes
+  // part in later adoption-agency runs, which can reorder text. The fast
+  // path does not keep that list, so it declines from then on.
+  void forget_open(std::size_t depth, bool own_end_tag = false) {
+    for (std::size_t k = depth; k < m_open.size(); ++k) {
+      if (is_formatting(m_open[k]) && !(own_end_tag && k == depth)) {
+        m_reopen_pending = true;
       }
     }
+    m_open.resize(depth);
   }
 
   void close_p_if_open() {
@@ -930,21 +952,28 @@ class FastConverter {
     }
     if (tag == GUMBO_TAG_A && in_scope(GUMBO_TAG_A)) {
       // A nested <a> runs the adoption agency on the open one. With only
-      // inline elements above it, that closes it. With blocks above, it
-      // moves them (still open, still last, so text order and paragraphs
-      // stay) out of the <a>: the <a> is no longer open either way.
-      const bool blocks_above = [&] {
-        for (auto it = m_open.rbegin(); *it != GUMBO_TAG_A; ++it) {
-          if (!is_phrasing(*it)) {
-            return true;
+      // inline elements above it, that closes them all. With blocks above
+      // and nothing but blocks up to the last of them, the blocks stay open
+      // (moved out of the <a>, order kept), the <a> and whatever is above the
+      // last block close. Anything else reshuffles more; gumbo decides.
+      const auto a_depth = static_cast<std::size_t>(
+          std::distance(std::find(m_open.rbegin(), m_open.rend(), GUMBO_TAG_A), m_open.rend()) - 1);
+      std::size_t last_block = a_depth;
+      for (std::size_t k = a_depth + 1; k < m_open.size(); ++k) {
+        if (!is_phrasing(m_open[k])) {
+          last_block = k;
+        }
+      }
+      if (last_block == a_depth) {
+        pop_to(GUMBO_TAG_A, true);
+      } else {
+        for (std::size_t k = a_depth + 1; k <= last_block; ++k) {
+          if (is_phrasing(m_open[k])) {
+            return false;
           }
         }
-        return false;
-      }();
-      if (blocks_above) {
-        m_open.erase(std::find(m_open.rbegin(), m_open.rend(), GUMBO_TAG_A).base() - 1);
-      } else {
-        pop_to(GUMBO_TAG_A);
+        forget_open(last_block + 1);
+        m_open.erase(m_open.begin() + static_cast<std::ptrdiff_t>(a_depth));
       }
     }
     if (tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DD || tag == GUMBO_TAG_DT) {
@@ -986,7 +1015,12 @@ class FastConverter {
       // formatting element with a block above runs the adoption agency.
       for (auto it = m_open.rbegin(); it != m_open.rend(); ++it) {
         if (*it == tag) {
-          pop_to(tag);
+          // Non-special elements popped with it may be blocks (legend).
+          const bool block = std::any_of(m_open.rbegin(), std::next(it), is_block);
+          pop_to(tag, true);
+          if (block) {
+            boundary();
+          }
           return true;
         }
         if (!is_phrasing(*it)) {
@@ -1003,7 +1037,7 @@ class FastConverter {
         const auto depth = static_cast<std::size_t>(std::distance(it, m_open.rend())) - 1;
         const bool block = std::any_of(m_open.begin() + static_cast<std::ptrdiff_t>(depth),
                                        m_open.end(), [](GumboTag open) { return is_block(open); });
-        m_open.resize(depth);
+        forget_open(depth);
         if (block) {
           boundary();
         }
@@ -1021,6 +1055,7 @@ class FastConverter {
   bool m_one_line;
   ParagraphWriter m_writer;
   std::vector<GumboTag> m_open;
+  bool m_reopen_pending = false;
 };
 
 }  // namespace

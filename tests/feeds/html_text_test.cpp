@@ -46,6 +46,13 @@ const char* const k_fragments[] = {
     // Whole documents pasted into a feed; raw text left open; controls.
     "<html><head><title>T</title><meta charset=utf-8></head><body><p>b</p></body></html>after",
     "<iframe src=x>never closed", "<style>never closed", "<textarea>t</textarea>u", "<title>x",
+    // Found by the fuzzer: a formatting element reopened before text makes
+    // it, not the heading, the current node when the next heading starts.
+    "<h3><a><h3><a></h2>n<h2></h2>n</h2>\"", "<p><b>x</p>y<h2>z</h2>w", "<h1><i>a</h1>b<h2>c</h2>d",
+    "<h3><a><v><p><a><h3></h2>L</h2>>", "<a>x<div>y<span>z<a>w</div>v", "<a>1<div>2<p>3<b>4<a>5</p>6",
+    "<span>a<legend>b</span>c", "<legend>a<span>b</legend>c", "<li>a<legend>b<li>c</li>d",
+    "<map>m<div>d</map>e</div>f", "<b>x<legend>y</b>z",
+    "<p><a><u><i><i><li><i><ul><i><i>m<i><a></ul>a", "<p><a>x<li>y<a>z", "<nobr>a<nobr>b",
     "a\x01b\xc2\x9f c\x0b d\x7f e", "\xef\xb7\x90 \xef\xbf\xbe \xf0\x9f\xbf\xbf", "weiÃ\xc2\x9f",
 };
 
