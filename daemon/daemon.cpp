@@ -30,14 +30,14 @@ int Daemon::run() {
   }
   try {
     m_pipeline = std::make_unique<Pipeline>(m_io, m_config, m_state->database(), m_metrics, m_clock);
+    m_pipeline->start([](const CycleSummary& summary) {
+      std::printf("%s\n", summary.line().c_str());
+      std::fflush(stdout);
+    });
   } catch (const std::exception& error) {  // start-up: a bad sink or an unusable state store
     spdlog::error("cannot start: {}", error.what());
     return 1;
   }
-  m_pipeline->start([](const CycleSummary& summary) {
-    std::printf("%s\n", summary.line().c_str());
-    std::fflush(stdout);
-  });
   m_metrics.set("newsmon_up", {}, 1);
   wait_for_signal();
   schedule_watchdog();

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -128,7 +129,6 @@ class Pipeline::Impl {
                     [this](const config::FeedConfig& feed, feeds::FetchOutcome outcome) {
                       return on_outcome(feed, std::move(outcome));
                     }),
-        m_engine(dedup_options(config), std::make_unique<dedup::SqliteWindowStore>(db)),
         m_outbox(db, clock),
         m_dispatcher(io, m_outbox, clock, metrics),
         m_first_polls(db) {
@@ -150,6 +150,7 @@ class Pipeline::Impl {
   }
 
   void start(std::function<void(const CycleSummary&)> on_pass) {
+    engine();  // the daemon restores its window up front: a bad store fails the start
     m_on_pass = std::move(on_pass);
     m_dispatcher.start();
     m_scheduler.start();
@@ -160,7 +161,7 @@ class Pipeline::Impl {
     m_scheduler.run_once([this, budget, done = std::move(done)] {
       m_dispatcher.drain(budget, [this, done](alerts::DrainReport report) {
         m_summary.pending = report.pending + report.orphaned;
-        m_summary.items = m_engine.stats().items;
+        m_summary.items = known_items();
         done(m_summary);
       });
     });
@@ -190,6 +191,17 @@ class Pipeline::Impl {
   }
 
  private:
+  dedup::DedupEngine& engine() {
+    if (!m_engine) {
+      m_engine.emplace(dedup_options(m_config), std::make_unique<dedup::SqliteWindowStore>(m_db));
+    }
+    return *m_engine;
+  }
+
+  std::uint64_t known_items() {
+    return m_engine ? m_engine->stats().items : dedup::SqliteWindowStore(m_db).count_items();
+  }
+
   // Returns false when a fetched body could not be processed, so the scheduler
   // keeps the old validators and the body is fetched again.
   bool on_outcome(const config::FeedConfig& feed, feeds::FetchOutcome outcome) {
@@ -238,7 +250,7 @@ class Pipeline::Impl {
       sqlite::Transaction transaction(m_db);
       const bool seeding = feed.first_poll == config::FirstPoll::seed && !m_first_polls.seen(feed.name);
       for (const auto& item : parsed->items) {
-        auto decision = m_engine.observe(dedup::DedupItem{
+        auto decision = engine().observe(dedup::DedupItem{
             item_id(feed.name, item), feed.name, item.guid, item.link, item.title,
             std::string(article_body(item.article)), item.published.value_or(now), now});
         recorded = decision ? record(feed, item, *decision, seeding, now, counts)
@@ -259,8 +271,10 @@ class Pipeline::Impl {
       spdlog::error("feed {}: cannot record its items in the state store ({}); nothing was "
                     "alerted and the feed will be fetched and decided again",
                     feed.name, recorded.error().message);
-      if (auto restored = m_engine.restore(); !restored) {
+      // Memory must match what the store kept; a failed reload is retried at next use.
+      if (auto restored = m_engine ? m_engine->restore() : ok_status(); !restored) {
         spdlog::error("dedup window reload failed: {}", restored.error().message);
+        m_engine.reset();
       }
       return false;
     }
@@ -344,7 +358,7 @@ class Pipeline::Impl {
       enabled += configured.enabled ? 1 : 0;
     }
     if (m_passed.size() >= enabled) {
-      m_summary.items = m_engine.stats().items;
+      m_summary.items = known_items();
       m_summary.pending = m_dispatcher.report().pending;
       m_on_pass(m_summary);
       m_summary = CycleSummary{};
@@ -361,7 +375,9 @@ class Pipeline::Impl {
   feeds::FeedFetcher m_fetcher;
   feeds::FetchStateStore m_fetch_state;
   feeds::FeedScheduler m_scheduler;
-  dedup::DedupEngine m_engine;
+  // Restored from the state store on first use, so a pass where every feed
+  // answers 304 never loads the window.
+  std::optional<dedup::DedupEngine> m_engine;
   alerts::Outbox m_outbox;
   alerts::AlertDispatcher m_dispatcher;
   FirstPollLedger m_first_polls;

@@ -214,4 +214,10 @@ void SqliteWindowStore::load(const WindowLoader& loader) {
   }
 }
 
+std::uint64_t SqliteWindowStore::count_items() {
+  sqlite::Statement count = m_db.prepare("SELECT count(*) FROM dedup_items");
+  count.step();
+  return static_cast<std::uint64_t>(count.column_int(0));
+}
+
 }  // namespace newsmon::dedup

@@ -12,6 +12,9 @@ class SqliteWindowStore final : public WindowStore {
   // Creates the dedup_* tables when missing. Throws sqlite::SqliteError.
   explicit SqliteWindowStore(sqlite::Database& db);
 
+  // Articles held, without loading them (for a summary before any restore).
+  std::uint64_t count_items();
+
   void put_item(const StoredItem& item) override;
   void put_key(const StoredKey& key) override;
   void put_story(const StoredStory& story) override;
