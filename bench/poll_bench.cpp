@@ -17,6 +17,7 @@
 #include "common/sqlite.hpp"
 #include "feeds/fetch_state_store.hpp"
 #include "feeds/fetcher.hpp"
+#include "feeds/parser.hpp"
 #include "feeds/scheduler.hpp"
 #include "net/http_client.hpp"
 
@@ -104,14 +105,21 @@ int main(int argc, char** argv) {
   feeds::FeedFetcher fetcher(client, clock, {});
   std::size_t counts[4] = {};
   std::size_t bytes = 0;
-  feeds::FeedScheduler scheduler(io, fetcher, &store, clock, {}, 1,
-                                 [&](const config::FeedConfig&, feeds::FetchOutcome outcome) {
-                                   ++counts[outcome.index()];
-                                   if (const auto* fetched = std::get_if<feeds::Fetched>(&outcome)) {
-                                     bytes += fetched->body.size();
-                                   }
-                                   return true;
-                                 });
+  std::size_t items = 0;
+  // Ingestion as the daemon does it: every fetched body parsed and normalized
+  // to dated articles on the loop thread (dedup and alerts are not in this pass).
+  feeds::FeedScheduler scheduler(
+      io, fetcher, &store, clock, {}, 1,
+      [&](const config::FeedConfig& feed, feeds::FetchOutcome outcome) {
+        ++counts[outcome.index()];
+        if (const auto* fetched = std::get_if<feeds::Fetched>(&outcome)) {
+          bytes += fetched->body.size();
+          auto parsed = feeds::parse_feed(
+              fetched->body, {feed.url, fetched->content_type, clock.now()});
+          items += parsed ? parsed->items.size() : 0;
+        }
+        return true;
+      });
   scheduler.set_feeds(feeds);
   scheduler.run_once([] {});
   io.run();
@@ -124,9 +132,9 @@ int main(int argc, char** argv) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf(
-      "%s feeds=%d fetched=%zu not_modified=%zu retry=%zu failed=%zu body_mb=%.1f wall_s=%.3f "
+      "%s feeds=%d fetched=%zu not_modified=%zu retry=%zu failed=%zu items=%zu body_mb=%.1f wall_s=%.3f "
       "cpu_s=%.3f peak_rss_mb=%.1f\n",
-      args.label.c_str(), args.feeds, counts[0], counts[1], counts[2], counts[3],
+      args.label.c_str(), args.feeds, counts[0], counts[1], counts[2], counts[3], items,
       static_cast<double>(bytes) / 1e6, wall, seconds(usage.ru_utime) + seconds(usage.ru_stime),
       static_cast<double>(usage.ru_maxrss) / 1024.0);
   return counts[2] + counts[3] == 0 ? 0 : 1;
