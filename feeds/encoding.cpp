@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/strings.hpp"
 
 namespace newsmon::feeds {
 namespace {
@@ -40,24 +41,6 @@ constexpr std::array<char16_t, 32> k_cp1252_high = {
     0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
     0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
-
-void append_code_point(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not one
 // (overlong forms, surrogates and code points above U+10FFFF are not).
@@ -155,7 +138,7 @@ Result<std::string> convert_with_iconv(std::string_view bytes, const std::string
       // EILSEQ or EINVAL (truncated at the end): skip one byte.
       repaired = true;
       out.resize(out_used);
-      append_code_point(out, 0xFFFD);
+      append_utf8(out, 0xFFFD);
       out_used = out.size();
       out.resize(out_used + in_left * 2 + 16);
       ++in_ptr;
@@ -274,7 +257,7 @@ std::string repair_utf8(std::string_view text, bool* repaired) {
       continue;
     }
     const auto b = static_cast<unsigned char>(text[i]);
-    append_code_point(out, b < 0xA0 ? k_cp1252_high[b - 0x80] : static_cast<char32_t>(b));
+    append_utf8(out, b < 0xA0 ? k_cp1252_high[b - 0x80] : static_cast<char32_t>(b));
     ++i;
   }
   return out;

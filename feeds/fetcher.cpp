@@ -6,28 +6,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/strings.hpp"
+
 namespace newsmon::feeds {
 namespace {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::optional<long long> parse_count(std::string_view text) {
-  text = trim(text);
+  text = trim_ascii_space(text);
   long long value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value < 0) {
@@ -77,7 +62,7 @@ std::string outcome_reason(const FetchOutcome& outcome) {
 
 std::optional<SysTime> parse_http_date(std::string_view text) {
   // curl_getdate reads IMF-fixdate, RFC 850 and asctime dates, as RFC 9110 asks.
-  const std::string copy(trim(text));
+  const std::string copy(trim_ascii_space(text));
   if (copy.empty()) {
     return std::nullopt;
   }
@@ -105,12 +90,12 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view text, Sys
 
 CacheHints parse_cache_hints(const std::map<std::string, std::string>& headers, SysTime now) {
   CacheHints hints;
-  const std::string control = lower(header(headers, "cache-control"));
+  const std::string control = ascii_lower(header(headers, "cache-control"));
   bool uncacheable = false;
   std::string_view rest = control;
   while (!rest.empty()) {
     const auto comma = rest.find(',');
-    const std::string_view directive = trim(rest.substr(0, comma));
+    const std::string_view directive = trim_ascii_space(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (directive == "no-cache" || directive == "no-store") {
       uncacheable = true;

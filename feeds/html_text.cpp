@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/strings.hpp"
 #include "feeds/paragraph_writer.hpp"
 
 namespace newsmon::feeds::detail {
@@ -287,24 +288,6 @@ std::string replace_invalid_code_points(std::string_view s) {
     i += len;
   }
   return out;
-}
-
-void append_utf8(std::string& out, unsigned cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // HTML5's remapping of numeric references 0x80..0x9F (windows-1252).

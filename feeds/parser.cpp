@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "common/strings.hpp"
 #include "feeds/encoding.hpp"
 #include "feeds/normalize.hpp"
 #include "feeds/url.hpp"
@@ -14,17 +15,6 @@ namespace newsmon::feeds {
 namespace {
 
 // ---------------------------------------------------------------- shared --
-
-std::string_view trim_view(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -138,7 +128,7 @@ constexpr std::array k_namespaces = {
 };
 
 Ns ns_from_uri(std::string_view uri) {
-  uri = trim_view(uri);
+  uri = trim_ascii_space(uri);
   for (const auto& known : k_namespaces) {
     if (uri == known.uri) {
       return known.ns;
@@ -233,11 +223,11 @@ std::string text_of(const pugi::xml_node& node) {
   const pugi::xml_node first = node.first_child();
   if (first && !first.next_sibling() &&
       (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
-    return std::string(trim_view(first.value()));
+    return std::string(trim_ascii_space(first.value()));
   }
   std::string out;
   append_text(node, out);
-  return std::string(trim_view(out));
+  return std::string(trim_ascii_space(out));
 }
 
 void append_escaped(std::string& out, std::string_view text, bool attribute) {
@@ -369,7 +359,7 @@ template <class MakeBody>
 void offer_body(EntryFields& fields, int rank, MakeBody make) {
   if (rank < fields.body_rank) {
     Body body = make();
-    if (!trim_view(body.text()).empty()) {
+    if (!trim_ascii_space(body.text()).empty()) {
       fields.body = std::move(body);
       fields.body_rank = rank;
     }
@@ -377,10 +367,10 @@ void offer_body(EntryFields& fields, int rank, MakeBody make) {
 }
 
 void read_atom_link(EntryFields& fields, const pugi::xml_node& node, const std::string& base) {
-  const std::string_view rel = trim_view(node.attribute("rel").value());
+  const std::string_view rel = trim_ascii_space(node.attribute("rel").value());
   const std::string_view type = node.attribute("type").value();
   const std::string_view href = node.attribute("href").value();
-  if (trim_view(href).empty()) {
+  if (trim_ascii_space(href).empty()) {
     return;
   }
   int rank = 0;
@@ -446,7 +436,7 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
       // RSS: a guid is the item's permalink unless it says otherwise.
       const auto permalink = child.attribute("isPermaLink");
       if (local == "guid" && fields.link_rank > 3 && !fields.item.guid.empty() &&
-          (!permalink || iequals(trim_view(permalink.value()), "true")) &&
+          (!permalink || iequals(trim_ascii_space(permalink.value()), "true")) &&
           is_absolute_url(fields.item.guid)) {
         fields.item.link = fields.item.guid;
         fields.link_rank = 3;
@@ -472,7 +462,7 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
     } else if (local == "category") {
       const auto term = child.attribute("term");
       add_unique(fields.item.categories,
-                 text_line(term ? std::string(trim_view(term.value())) : text_of(child)));
+                 text_line(term ? std::string(trim_ascii_space(term.value())) : text_of(child)));
     }
     return;
   }
@@ -546,7 +536,7 @@ FeedItem read_entry(const pugi::xml_node& node, const NsScope& parent, const std
   EntryFields fields;
   // RSS 1.0: the item's URI is its rdf:about.
   if (const auto about = node.attribute("rdf:about")) {
-    fields.item.guid = std::string(trim_view(about.value()));
+    fields.item.guid = std::string(trim_ascii_space(about.value()));
   }
   for (const auto& child : node.children()) {
     if (child.type() == pugi::node_element) {
@@ -688,7 +678,7 @@ Result<ParsedFeed> read_xml_feed(const pugi::xml_document& document, const std::
   };
 
   if (root_name.local == "rss" && (root_name.ns == Ns::none || root_name.ns == Ns::other)) {
-    const std::string_view version = trim_view(root.attribute("version").value());
+    const std::string_view version = trim_ascii_space(root.attribute("version").value());
     feed.format = (version.substr(0, 3) == "0.9" || version == "0.9") ? FeedFormat::rss09x
                                                                        : FeedFormat::rss20;
     const pugi::xml_node channel = root.child("channel");
@@ -729,7 +719,7 @@ Result<ParsedFeed> read_xml_feed(const pugi::xml_document& document, const std::
   } else if ((root_name.local == "feed" || root_name.local == "entry") &&
              (is_atom(root_name.ns) || root_name.ns == Ns::none)) {
     const bool v03 = root_name.ns == Ns::atom03 ||
-                     trim_view(root.attribute("version").value()) == "0.3";
+                     trim_ascii_space(root.attribute("version").value()) == "0.3";
     feed.format = v03 ? FeedFormat::atom03 : FeedFormat::atom10;
     if (root_name.local == "entry") {
       feed.items.push_back(read_entry(root, root_scope, options.base_url, {}, options));
@@ -796,7 +786,7 @@ bool escape_stray_less_than(std::string& text) {
 void skip_leading_space(std::string& text) {
   const auto first = text.find('<');
   if (first != std::string::npos && first > 0 &&
-      trim_view(std::string_view(text).substr(0, first)).empty()) {
+      trim_ascii_space(std::string_view(text).substr(0, first)).empty()) {
     text.erase(0, first);
   }
 }
@@ -873,7 +863,7 @@ std::string json_string(const nlohmann::json& object, const char* key) {
     return {};
   }
   if (it->is_string()) {
-    return std::string(trim_view(it->get_ref<const std::string&>()));
+    return std::string(trim_ascii_space(it->get_ref<const std::string&>()));
   }
   if (it->is_number_integer() || it->is_number_unsigned()) {
     return it->dump();
@@ -990,7 +980,7 @@ std::string_view to_string(FeedFormat format) {
 }
 
 Result<ParsedFeed> parse_feed(std::string_view bytes, const ParseOptions& options) {
-  if (trim_view(bytes).empty()) {
+  if (trim_ascii_space(bytes).empty()) {
     return Error{"empty document"};
   }
   if (bytes.substr(0, 2) == "\x1f\x8b") {
@@ -1002,7 +992,7 @@ Result<ParsedFeed> parse_feed(std::string_view bytes, const ParseOptions& option
     warnings.push_back("invalid " + decoded.charset +
                        " byte sequences read as windows-1252 or replaced");
   }
-  const std::string_view text = trim_view(decoded.utf8);
+  const std::string_view text = trim_ascii_space(decoded.utf8);
   if (!text.empty() && text.front() == '{') {
     auto feed = parse_json(text, options);
     if (feed) {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/strings.hpp"
 #include "net/url.hpp"
 
 namespace newsmon::net {
@@ -41,23 +42,6 @@ using SlistHandle = std::unique_ptr<curl_slist, SlistDeleter>;
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 HttpFailure failure_kind(CURLcode code) {
@@ -438,7 +422,7 @@ std::size_t HttpClient::Impl::on_header(char* data, std::size_t size, std::size_
     transfer->location.clear();
     return bytes;
   }
-  const std::string_view content = trim(line);
+  const std::string_view content = trim_ascii_space(line);
   if (content.empty()) {
     // End of this response's headers: record a redirect curl will follow.
     const bool redirect = response.status >= 300 && response.status < 400 && response.status != 304;
@@ -453,8 +437,8 @@ std::size_t HttpClient::Impl::on_header(char* data, std::size_t size, std::size_
   if (colon == std::string_view::npos) {
     return bytes;
   }
-  std::string name = lower(trim(content.substr(0, colon)));
-  std::string value(trim(content.substr(colon + 1)));
+  std::string name = ascii_lower(trim_ascii_space(content.substr(0, colon)));
+  std::string value(trim_ascii_space(content.substr(colon + 1)));
   if (name == "location") {
     transfer->location = value;
   }

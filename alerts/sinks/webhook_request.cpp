@@ -5,20 +5,13 @@
 #include <ctime>
 
 #include "alerts/sinks/webhook_sink.hpp"
+#include "common/strings.hpp"
 
 namespace newsmon::alerts {
 namespace {
 
 constexpr std::size_t k_max_response_body = std::size_t{64} * 1024;
 constexpr std::size_t k_reason_body_chars = 200;
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 std::string status_reason(const net::HttpResponse& response) {
   std::string reason = "HTTP " + std::to_string(response.status);
@@ -40,7 +33,7 @@ std::optional<std::chrono::milliseconds> header_retry_after(const net::HttpRespo
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, SysTime now) {
-  value = trim(value);
+  value = trim_ascii_space(value);
   if (value.empty()) {
     return std::nullopt;
   }
