@@ -15,15 +15,6 @@
 namespace newsmon::feeds {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = lower(c);
-  }
-  return out;
-}
 
 std::string_view trim_quotes_and_space(std::string_view s) {
   auto junk = [](char c) { return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == ';'; };
@@ -176,7 +167,7 @@ bool is_utf8_name(std::string_view charset) {
 }  // namespace
 
 std::string charset_from_content_type(std::string_view content_type) {
-  const std::string lowered = to_lower(content_type);
+  const std::string lowered = ascii_lower(content_type);
   const auto at = lowered.find("charset=");
   if (at == std::string::npos) {
     return "";
@@ -193,7 +184,7 @@ std::string charset_from_xml_declaration(std::string_view bytes) {
     return "";
   }
   const auto end = head.find("?>", start);
-  const std::string decl = to_lower(head.substr(start, end == std::string_view::npos ? head.size() - start : end - start));
+  const std::string decl = ascii_lower(head.substr(start, end == std::string_view::npos ? head.size() - start : end - start));
   auto at = decl.find("encoding");
   if (at == std::string::npos) {
     return "";
@@ -287,7 +278,7 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view http_charset
   } else if (bytes.substr(0, 4) == std::string_view("\0<\0?", 4)) {
     charset = "utf-16be";
   } else if (!http_charset.empty()) {
-    charset = to_lower(http_charset);
+    charset = ascii_lower(http_charset);
   } else {
     charset = charset_from_xml_declaration(bytes);
   }

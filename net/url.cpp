@@ -6,6 +6,8 @@
 #include <cctype>
 #include <memory>
 
+#include "common/strings.hpp"
+
 namespace newsmon::net {
 namespace {
 
@@ -28,12 +30,6 @@ std::optional<std::string> get_part(CURLU* url, CURLUPart part) {
   return std::string(owned.get());
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 UrlHandle parse(std::string_view url) {
   UrlHandle handle(curl_url());
   const std::string copy(url);
@@ -53,8 +49,8 @@ std::optional<UrlParts> parse_url(std::string_view url) {
     return std::nullopt;
   }
   UrlParts parts;
-  parts.scheme = lower(get_part(handle.get(), CURLUPART_SCHEME).value_or(""));
-  parts.host = lower(get_part(handle.get(), CURLUPART_HOST).value_or(""));
+  parts.scheme = ascii_lower(get_part(handle.get(), CURLUPART_SCHEME).value_or(""));
+  parts.host = ascii_lower(get_part(handle.get(), CURLUPART_HOST).value_or(""));
   if (parts.scheme.empty()) {
     return std::nullopt;
   }
@@ -66,7 +62,7 @@ std::string host_key(std::string_view url) {
   if (!handle) {
     return {};
   }
-  std::string key = lower(get_part(handle.get(), CURLUPART_HOST).value_or(""));
+  std::string key = ascii_lower(get_part(handle.get(), CURLUPART_HOST).value_or(""));
   if (const auto port = get_part(handle.get(), CURLUPART_PORT)) {
     key += ':' + *port;
   }
