@@ -1,11 +1,14 @@
 #include "daemon/cli.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <iostream>
 #include <string_view>
 
 #include "config/loader.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/logging.hpp"
 #include "daemon/version.hpp"
 
 namespace newsmon::daemon {
@@ -119,6 +122,22 @@ std::optional<config::Config> load_config_or_report(const std::string& path) {
     std::cerr << error.to_string() << "\n";
   }
   return std::move(loaded.config);
+}
+
+std::optional<Startup> start_up(const std::string& config_path, int& exit_code) {
+  auto config = load_config_or_report(config_path);
+  if (!config) {
+    exit_code = k_exit_usage;
+    return std::nullopt;
+  }
+  setup_logging(config->log_level);
+  auto state = StateDirectory::open(config->state_dir);
+  if (!state) {
+    spdlog::error("{}", state.error().message);
+    exit_code = k_exit_failure;
+    return std::nullopt;
+  }
+  return Startup{std::move(*config), std::move(*state)};
 }
 
 int run_cli(int argc, char** argv) {

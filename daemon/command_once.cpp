@@ -11,9 +11,7 @@
 #include "config/loader.hpp"
 #include "config/units.hpp"
 #include "daemon/commands.hpp"
-#include "daemon/logging.hpp"
 #include "daemon/pipeline.hpp"
-#include "daemon/state_directory.hpp"
 
 namespace newsmon::daemon {
 
@@ -32,15 +30,9 @@ int command_once(const std::vector<std::string>& args) {
     }
     deliver_budget = *budget;
   }
-  auto config = load_config_or_report(*config_path);
-  if (!config) {
-    return k_exit_usage;
-  }
-  setup_logging(config->log_level);
-  auto state = StateDirectory::open(config->state_dir);
-  if (!state) {
-    spdlog::error("{}", state.error().message);
-    return k_exit_failure;
+  auto startup = start_up(*config_path, exit_code);
+  if (!startup) {
+    return exit_code;
   }
 
   boost::asio::io_context io;
@@ -49,7 +41,7 @@ int command_once(const std::vector<std::string>& args) {
   std::optional<CycleSummary> summary;
   std::unique_ptr<Pipeline> pipeline;
   try {
-    pipeline = std::make_unique<Pipeline>(io, *config, (*state)->database(), metrics, clock);
+    pipeline = std::make_unique<Pipeline>(io, startup->config, startup->state->database(), metrics, clock);
   } catch (const std::exception& error) {  // start-up: a bad sink or an unusable state store
     spdlog::error("cannot start: {}", error.what());
     return k_exit_failure;

@@ -1,12 +1,9 @@
-#include <spdlog/spdlog.h>
 
 #include <iostream>
 
 #include "config/loader.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/daemon.hpp"
-#include "daemon/logging.hpp"
-#include "daemon/state_directory.hpp"
 
 namespace newsmon::daemon {
 namespace {
@@ -46,17 +43,11 @@ int command_run(const std::vector<std::string>& args) {
   if (!path) {
     return exit_code;
   }
-  auto config = load_config_or_report(*path);
-  if (!config) {
-    return k_exit_usage;
+  auto startup = start_up(*path, exit_code);
+  if (!startup) {
+    return exit_code;
   }
-  setup_logging(config->log_level);
-  auto state = StateDirectory::open(config->state_dir);
-  if (!state) {
-    spdlog::error("{}", state.error().message);
-    return k_exit_failure;
-  }
-  Daemon daemon(*path, std::move(*config), std::move(*state));
+  Daemon daemon(*path, std::move(startup->config), std::move(startup->state));
   return daemon.run();
 }
 

@@ -2,12 +2,14 @@
 // The CLI commands of DESIGN.md, one function each. Every command parses its
 // own arguments with parse_args and returns the process exit code.
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/state_directory.hpp"
 
 namespace newsmon::daemon {
 
@@ -40,6 +42,14 @@ std::optional<std::string> config_path_of(const std::string& command, const Pars
 
 // Loads and validates the config, printing every located error on stderr.
 std::optional<config::Config> load_config_or_report(const std::string& path);
+
+// What `run` and `once` start from: the config, logging set up from it, and
+// the locked state directory. On failure, reports it and sets `exit_code`.
+struct Startup {
+  config::Config config;
+  std::unique_ptr<StateDirectory> state;
+};
+std::optional<Startup> start_up(const std::string& config_path, int& exit_code);
 
 int command_run(const std::vector<std::string>& args);
 int command_once(const std::vector<std::string>& args);
