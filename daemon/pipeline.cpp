@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -126,9 +127,11 @@ class Pipeline::Impl {
         m_fetch_state(db),
         m_scheduler(io, m_fetcher, &m_fetch_state, clock, feeds::SchedulePolicy{},
                     std::random_device{}(),
-                    [this](const config::FeedConfig& feed, feeds::FetchOutcome outcome) {
-                      return on_outcome(feed, std::move(outcome));
-                    }),
+                    feeds::AsyncOutcomeHandler(
+                        [this](const config::FeedConfig& feed, feeds::FetchOutcome outcome,
+                               feeds::OutcomeDone done) {
+                          on_outcome(feed, std::move(outcome), std::move(done));
+                        })),
         m_outbox(db, clock),
         m_dispatcher(io, m_outbox, clock, metrics),
         m_first_polls(db) {
@@ -148,6 +151,13 @@ class Pipeline::Impl {
     }
     m_scheduler.set_feeds(config.feeds);
   }
+
+  ~Impl() {
+    *m_alive = false;  // parsed bodies still on their way back are dropped
+    m_parser.join();
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   void start(std::function<void(const CycleSummary&)> on_pass) {
     engine();  // the daemon restores its window up front: a bad store fails the start
@@ -204,31 +214,47 @@ class Pipeline::Impl {
 
   // Returns false when a fetched body could not be processed, so the scheduler
   // keeps the old validators and the body is fetched again.
-  bool on_outcome(const config::FeedConfig& feed, feeds::FetchOutcome outcome) {
+  // Parsing is pure and the costliest step per body, so it runs on the parser
+  // thread while this loop keeps fetching; dedup and the commit come back to
+  // the loop, in one thread with the SQLite state. The scheduler stores the
+  // feed's validators only after `done(consumed)`.
+  void on_outcome(const config::FeedConfig& feed, feeds::FetchOutcome outcome,
+                  feeds::OutcomeDone done) {
     std::string_view result = feeds::outcome_name(outcome);
     m_metrics.increment("newsmon_feed_fetches_total", {{"feed", feed.name}, {"result", std::string(result)}});
-    bool consumed = true;
-    if (auto* fetched = std::get_if<feeds::Fetched>(&outcome)) {
-      m_metrics.increment("newsmon_feed_fetch_bytes_total", {{"feed", feed.name}},
-                          static_cast<double>(fetched->body.size()));
-      consumed = ingest(feed, *fetched);
-      ++(consumed ? m_summary.ok : m_summary.failed);
-    } else if (std::holds_alternative<feeds::NotModified>(outcome)) {
-      ++m_summary.not_modified;
-    } else {
-      ++m_summary.failed;
+    auto* fetched = std::get_if<feeds::Fetched>(&outcome);
+    if (fetched == nullptr) {
+      ++(std::holds_alternative<feeds::NotModified>(outcome) ? m_summary.not_modified
+                                                             : m_summary.failed);
+      ++m_summary.feeds;
+      note_polled(feed.name);
+      done(true);
+      return;
     }
-    ++m_summary.feeds;
-    note_polled(feed.name);
-    return consumed;
+    m_metrics.increment("newsmon_feed_fetch_bytes_total", {{"feed", feed.name}},
+                        static_cast<double>(fetched->body.size()));
+    const SysTime now = m_clock.now();
+    boost::asio::post(m_parser, [this, alive = m_alive, feed, fetched = std::move(*fetched), now,
+                                 done = std::move(done)]() mutable {
+      auto parsed = feeds::parse_feed(
+          fetched.body,
+          feeds::ParseOptions{fetched.effective_url.empty() ? feed.url : fetched.effective_url,
+                              fetched.content_type, now});
+      boost::asio::post(m_io, [this, alive = std::move(alive), feed = std::move(feed),
+                               parsed = std::move(parsed), now, done = std::move(done)]() mutable {
+        if (!*alive) {
+          return;
+        }
+        const bool consumed = ingest(feed, std::move(parsed), now);
+        ++(consumed ? m_summary.ok : m_summary.failed);
+        ++m_summary.feeds;
+        note_polled(feed.name);
+        done(consumed);
+      });
+    });
   }
 
-  bool ingest(const config::FeedConfig& feed, const feeds::Fetched& fetched) {
-    const SysTime now = m_clock.now();
-    auto parsed = feeds::parse_feed(
-        fetched.body,
-        feeds::ParseOptions{fetched.effective_url.empty() ? feed.url : fetched.effective_url,
-                            fetched.content_type, now});
+  bool ingest(const config::FeedConfig& feed, Result<feeds::ParsedFeed> parsed, SysTime now) {
     if (!parsed) {
       m_metrics.increment("newsmon_feed_parse_errors_total", {{"feed", feed.name}});
       spdlog::warn("feed {}: cannot parse the feed: {}", feed.name, parsed.error().message);
@@ -385,6 +411,8 @@ class Pipeline::Impl {
   CycleSummary m_summary;
   std::set<std::string> m_passed;
   std::function<void(const CycleSummary&)> m_on_pass;
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+  boost::asio::thread_pool m_parser{1};
 };
 
 Pipeline::Pipeline(boost::asio::io_context& io, const config::Config& config, sqlite::Database& db,

@@ -217,6 +217,16 @@ struct FeedScheduler::Slot {
 FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, FetchStateStore* store,
                              const Clock& clock, SchedulePolicy policy, std::uint64_t seed,
                              OutcomeHandler on_outcome)
+    : FeedScheduler(io, fetcher, store, clock, policy, seed,
+                    AsyncOutcomeHandler([handler = std::move(on_outcome)](
+                                            const config::FeedConfig& feed, FetchOutcome outcome,
+                                            OutcomeDone done) {
+                      done(!handler || handler(feed, std::move(outcome)));
+                    })) {}
+
+FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, FetchStateStore* store,
+                             const Clock& clock, SchedulePolicy policy, std::uint64_t seed,
+                             AsyncOutcomeHandler on_outcome)
     : m_io(io),
       m_fetcher(fetcher),
       m_store(store),
@@ -336,14 +346,11 @@ void FeedScheduler::begin_fetch(Slot& slot, std::function<void()> after) {
                     if (!*alive) {
                       return;
                     }
-                    finish(*target, std::move(outcome));
-                    if (after && *alive) {
-                      after();
-                    }
+                    finish(*target, std::move(outcome), after);
                   });
 }
 
-void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
+void FeedScheduler::finish(Slot& slot, FetchOutcome outcome, std::function<void()> after) {
   const SysTime now = m_clock.now();
   FeedFetchState& state = slot.state;
   state.last_attempt = now;
@@ -368,11 +375,30 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
   // The consumer first: it may report hints that shape the next poll. The
   // planner gets the outcome without the body, which moves to the consumer.
   const Fetched* fetched_view = std::get_if<Fetched>(&outcome);
-  bool success = fetched_view != nullptr || std::holds_alternative<NotModified>(outcome);
   FetchOutcome summary = fetched_view != nullptr
                              ? FetchOutcome(Fetched{{}, {}, {}, {}, fetched_view->hints, {}})
                              : outcome;
-  const bool consumed = !m_on_outcome || m_on_outcome(slot.config, std::move(outcome));
+  if (!m_on_outcome) {
+    complete(slot, std::move(summary), validators, true, std::move(after));
+    return;
+  }
+  Slot* target = &slot;
+  m_on_outcome(slot.config, std::move(outcome),
+               [this, alive = m_alive, target, summary = std::move(summary), validators,
+                after = std::move(after)](bool consumed) mutable {
+                 if (*alive) {
+                   complete(*target, std::move(summary), validators, consumed, std::move(after));
+                 }
+               });
+}
+
+void FeedScheduler::complete(Slot& slot, FetchOutcome summary,
+                             std::optional<ConditionalGetState> validators, bool consumed,
+                             std::function<void()> after) {
+  const SysTime now = m_clock.now();
+  FeedFetchState& state = slot.state;
+  bool success = std::holds_alternative<Fetched>(summary) ||
+                 std::holds_alternative<NotModified>(summary);
   if (consumed && validators) {
     state.validators = *validators;
   } else if (!consumed) {
@@ -400,7 +426,11 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome) {
   } else if (m_running && slot.config.enabled) {
     arm(slot, next);
   }
+  const auto alive = m_alive;  // check_drained may end the scheduler's life
   check_drained();
+  if (after && *alive) {
+    after();
+  }
 }
 
 void FeedScheduler::mark_dirty(const Slot& slot) {

@@ -124,6 +124,14 @@ class SchedulePlanner {
 // again) and counts as a failure for backoff.
 using OutcomeHandler = std::function<bool(const config::FeedConfig&, FetchOutcome)>;
 
+// The same, for a consumer that finishes later (e.g. parses on another
+// thread): it calls `done(consumed)` exactly once, on the io_context thread.
+// Until then the feed counts as in flight: it is not fetched again, its
+// validators are not stored and run_once / stop wait for it.
+using OutcomeDone = std::function<void(bool consumed)>;
+using AsyncOutcomeHandler =
+    std::function<void(const config::FeedConfig&, FetchOutcome, OutcomeDone)>;
+
 class FeedScheduler {
  public:
   // `store` may be null (no persistence). Everything passed by reference
@@ -131,6 +139,9 @@ class FeedScheduler {
   FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, FetchStateStore* store,
                 const Clock& clock, SchedulePolicy policy, std::uint64_t seed,
                 OutcomeHandler on_outcome);
+  FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, FetchStateStore* store,
+                const Clock& clock, SchedulePolicy policy, std::uint64_t seed,
+                AsyncOutcomeHandler on_outcome);
   ~FeedScheduler();
   FeedScheduler(const FeedScheduler&) = delete;
   FeedScheduler& operator=(const FeedScheduler&) = delete;
@@ -161,7 +172,9 @@ class FeedScheduler {
   void arm(Slot& slot, SysTime due);
   void on_due(Slot& slot);
   void begin_fetch(Slot& slot, std::function<void()> after);
-  void finish(Slot& slot, FetchOutcome outcome);
+  void finish(Slot& slot, FetchOutcome outcome, std::function<void()> after);
+  void complete(Slot& slot, FetchOutcome summary, std::optional<ConditionalGetState> validators,
+                bool consumed, std::function<void()> after);
   void check_drained();
   void mark_dirty(const Slot& slot);
   void flush_state();
@@ -171,7 +184,7 @@ class FeedScheduler {
   FetchStateStore* m_store;
   const Clock& m_clock;
   SchedulePlanner m_planner;
-  OutcomeHandler m_on_outcome;
+  AsyncOutcomeHandler m_on_outcome;
   std::map<std::string, std::unique_ptr<Slot>> m_slots;
   // Shared with queued handlers, cleared by the destructor.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
