@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -107,19 +109,30 @@ int main(int argc, char** argv) {
   std::size_t bytes = 0;
   std::size_t items = 0;
   // Ingestion as the daemon does it: every fetched body parsed and normalized
-  // to dated articles on the loop thread (dedup and alerts are not in this pass).
+  // to dated articles on a second thread while the loop keeps fetching (dedup
+  // and alerts are not in this pass).
+  boost::asio::thread_pool parser(1);
   feeds::FeedScheduler scheduler(
       io, fetcher, &store, clock, {}, 1,
-      [&](const config::FeedConfig& feed, feeds::FetchOutcome outcome) {
+      feeds::AsyncOutcomeHandler([&](const config::FeedConfig& feed, feeds::FetchOutcome outcome,
+                                     feeds::OutcomeDone done) {
         ++counts[outcome.index()];
-        if (const auto* fetched = std::get_if<feeds::Fetched>(&outcome)) {
-          bytes += fetched->body.size();
-          auto parsed = feeds::parse_feed(
-              fetched->body, {feed.url, fetched->content_type, clock.now()});
-          items += parsed ? parsed->items.size() : 0;
+        auto* fetched = std::get_if<feeds::Fetched>(&outcome);
+        if (fetched == nullptr) {
+          done(true);
+          return;
         }
-        return true;
-      });
+        bytes += fetched->body.size();
+        boost::asio::post(parser, [&, url = feed.url, fetched = std::move(*fetched),
+                                   now = clock.now(), done = std::move(done)]() mutable {
+          auto parsed = feeds::parse_feed(fetched.body, {url, fetched.content_type, now});
+          const std::size_t found = parsed ? parsed->items.size() : 0;
+          boost::asio::post(io, [&items, found, done = std::move(done)] {
+            items += found;
+            done(true);
+          });
+        });
+      }));
   scheduler.set_feeds(feeds);
   scheduler.run_once([] {});
   io.run();
