@@ -160,9 +160,12 @@ class DedupEngine::Impl {
 
     // Canonical text without the feed's boilerplate.
     const std::string& feed_name = item.feed;
-    std::vector<Token> all = tokenize(item.text);
-    std::vector<std::uint64_t> units;
-    std::vector<std::pair<std::size_t, std::size_t>> kept;
+    std::vector<Token>& all = m_scratch.all;
+    tokenize(item.text, all);
+    std::vector<std::uint64_t>& units = m_scratch.units;
+    units.clear();
+    auto& kept = m_scratch.kept;
+    kept.clear();
     std::size_t kept_tokens = 0;
     const BoilerplateFilter::Units* feed_units = m_boilerplate.feed_units(feed_name);
     for (std::size_t start = 0; start < all.size();) {
@@ -178,34 +181,40 @@ class DedupEngine::Impl {
       }
       start = end;
     }
-    std::vector<Token> body;
-    if (kept_tokens == all.size() ||
-        static_cast<double>(kept_tokens) < k_min_kept_fraction * static_cast<double>(all.size())) {
-      body = std::move(all);
-    } else {
-      body.reserve(kept_tokens);
+    std::span<const Token> body = all;
+    if (kept_tokens != all.size() &&
+        static_cast<double>(kept_tokens) >= k_min_kept_fraction * static_cast<double>(all.size())) {
+      // Compact the kept lines to the front, in order.
+      std::size_t out = 0;
       for (auto [start, end] : kept) {
-        body.insert(body.end(), all.begin() + static_cast<std::ptrdiff_t>(start),
-                    all.begin() + static_cast<std::ptrdiff_t>(end));
+        for (std::size_t i = start; i < end; ++i) {
+          all[out++] = all[i];
+        }
       }
+      body = std::span<const Token>(all).first(out);
     }
-    std::vector<Token> title = tokenize(item.title);
-    const std::vector<Token>& compared = body.empty() ? title : body;
+    std::vector<Token>& title = m_scratch.title;
+    tokenize(item.title, title);
+    std::span<const Token> compared = body.empty() ? std::span<const Token>(title) : body;
 
     std::uint64_t text_hash = compared.empty() ? 0 : hash_tokens(compared);
-    Signature signature = make_signature(shingle_hashes(compared));
-    std::vector<TermCount> counts;
-    std::vector<WeightedTerm> query;
+    shingle_hashes(compared, m_scratch.shingles);
+    Signature signature = make_signature(m_scratch.shingles);
+    std::vector<TermCount>& counts = m_scratch.counts;
+    std::vector<WeightedTerm>& query = m_scratch.query;
+    counts.clear();
+    query.clear();
     std::vector<WeightedTerm> terms;
     if (m_options.mode == config::DedupMode::stories) {
-      counts = count_terms(title, body);
-      std::vector<double> idf(counts.size());
+      count_terms(title, body, counts);
+      std::vector<double>& idf = m_scratch.idf;
+      idf.resize(counts.size());
+      const std::uint64_t documents = m_documents + m_clock.background_documents;
       for (std::size_t i = 0; i < counts.size(); ++i) {
-        idf[i] = inverse_document_frequency(m_documents + m_clock.background_documents,
-                                            document_frequency(counts[i].term));
+        idf[i] = inverse_document_frequency(documents, document_frequency(counts[i].term));
       }
-      query = weigh_terms(counts, idf, counts.size());
-      terms = heaviest(query, k_vector_terms);
+      weigh_terms(counts, idf, counts.size(), query);
+      heaviest(query, k_vector_terms, terms);
       std::sort(terms.begin(), terms.end(),
                 [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
     }
@@ -257,24 +266,24 @@ class DedupEngine::Impl {
     decision.new_source = story.feeds.size() > sources_before;
 
     // Record: store first (it may throw), then memory.
-    std::vector<std::uint32_t> df_terms;
-    df_terms.reserve(counts.size());
+    std::vector<std::uint32_t>& df_terms = m_scratch.df_terms;
+    df_terms.clear();
     for (const TermCount& count : counts) {
       df_terms.push_back(count.term);
     }
-    StoredItem stored{m_clock.next_seq++, item.id, feed_name, time_ms, story_no, text_hash,
-                      signature, terms, std::move(df_terms)};
+    const std::uint64_t seq = m_clock.next_seq++;
     auto boilerplate_changes = m_boilerplate.learn(feed_name, units);
     if (m_store) {
-      m_store->put_item(stored);
+      m_store->put_item(StoredItem{seq, item.id, feed_name, time_ms, story_no, text_hash,
+                                   signature, terms, df_terms});
       m_store->put_story(to_stored(story_no, story));
       for (const auto& change : boilerplate_changes) {
         m_store->put_boilerplate(change);
       }
     }
     put_keys(story_no, item_key, url_key, time_ms);
-    insert_slot(std::move(stored.id), time_ms, stored.seq, story_no,
-                text_hash, signature, std::move(stored.terms), stored.df_terms, !exact);
+    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, std::move(terms), df_terms,
+                !exact);
     if (m_store) {
       m_store->put_clock(m_clock);
     }
@@ -372,7 +381,7 @@ class DedupEngine::Impl {
     return m_df.get(term) + m_background.get(term);
   }
 
-  Candidate best_coverage(const std::vector<WeightedTerm>& terms, Millis time_ms) {
+  Candidate best_coverage(std::span<const WeightedTerm> terms, Millis time_ms) {
     Candidate best;
     if (terms.empty()) {
       return best;
@@ -382,7 +391,8 @@ class DedupEngine::Impl {
     // Count, per candidate, how many of the query's heaviest terms it is
     // indexed under; only those sharing several get the full cosine. One
     // shared rare word is what same-topic articles have in common too.
-    for (const WeightedTerm& term : heaviest(terms, k_query_terms)) {
+    heaviest(terms, k_query_terms, m_scratch.top);
+    for (const WeightedTerm& term : m_scratch.top) {
       auto found = m_postings.find(term.term);
       if (found == m_postings.end()) {
         continue;
@@ -417,8 +427,10 @@ class DedupEngine::Impl {
     return best;
   }
 
-  static std::vector<WeightedTerm> heaviest(const std::vector<WeightedTerm>& terms, std::size_t n) {
-    std::vector<WeightedTerm> out = terms;
+  // The n heaviest of `terms`, in no particular order, into `out`.
+  static void heaviest(std::span<const WeightedTerm> terms, std::size_t n,
+                       std::vector<WeightedTerm>& out) {
+    out.assign(terms.begin(), terms.end());
     auto heavier = [](const WeightedTerm& a, const WeightedTerm& b) {
       return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
     };
@@ -426,7 +438,6 @@ class DedupEngine::Impl {
       std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), heavier);
       out.resize(n);
     }
-    return out;
   }
 
   DedupDecision repeat(std::uint64_t story_no, std::uint64_t item_key, std::uint64_t url_key,
@@ -504,7 +515,7 @@ class DedupEngine::Impl {
 
   void insert_slot(std::string id, Millis time_ms, std::uint64_t seq,
                    std::uint64_t story, std::uint64_t text_hash, const Signature& signature,
-                   std::vector<WeightedTerm> terms, const std::vector<std::uint32_t>& df_terms,
+                   std::vector<WeightedTerm> terms, std::span<const std::uint32_t> df_terms,
                    bool index_copy) {
     std::uint32_t index = 0;
     if (!m_free.empty()) {
@@ -536,7 +547,8 @@ class DedupEngine::Impl {
     if (text_hash != 0 && index_copy) {
       m_text[text_hash] = index;
     }
-    for (const WeightedTerm& term : heaviest(slot.terms, k_index_terms)) {
+    heaviest(slot.terms, k_index_terms, m_scratch.top);
+    for (const WeightedTerm& term : m_scratch.top) {
       m_postings[term.term].slots.push_back(index);
     }
     ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
@@ -564,7 +576,8 @@ class DedupEngine::Impl {
     if (auto found = m_text.find(slot.text_hash); found != m_text.end() && found->second == index) {
       m_text.erase(found);
     }
-    for (const WeightedTerm& term : heaviest(slot.terms, k_index_terms)) {
+    heaviest(slot.terms, k_index_terms, m_scratch.top);
+    for (const WeightedTerm& term : m_scratch.top) {
       auto found = m_postings.find(term.term);
       if (found == m_postings.end()) {
         continue;
@@ -723,6 +736,21 @@ class DedupEngine::Impl {
   std::map<Millis, KeyBucket> m_key_buckets;
 
   BoilerplateFilter m_boilerplate;
+
+  // Per-item working buffers, kept between items so observe() reuses their
+  // capacity instead of allocating afresh.
+  struct Scratch {
+    std::vector<Token> all;
+    std::vector<Token> title;
+    std::vector<std::uint64_t> units;
+    std::vector<std::pair<std::size_t, std::size_t>> kept;
+    std::vector<std::uint64_t> shingles;
+    std::vector<TermCount> counts;
+    std::vector<double> idf;
+    std::vector<WeightedTerm> query;
+    std::vector<WeightedTerm> top;
+    std::vector<std::uint32_t> df_terms;
+  } m_scratch;
 };
 
 DedupEngine::DedupEngine(DedupOptions options, std::unique_ptr<WindowStore> store)

@@ -27,6 +27,9 @@ inline constexpr float k_entity_boost = 0.5f;
 // yet one story.
 inline constexpr float k_quote_weight = 0.5f;
 std::vector<TermCount> count_terms(std::span<const Token> title, std::span<const Token> body);
+// The same into a caller's buffer, so a hot loop reuses its capacity.
+void count_terms(std::span<const Token> title, std::span<const Token> body,
+                 std::vector<TermCount>& out);
 
 struct WeightedTerm {
   std::uint32_t term = 0;
@@ -40,6 +43,8 @@ struct WeightedTerm {
 // carry most of it, and memory per article stays bounded.
 std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
                                       std::span<const double> idf, std::size_t keep);
+void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf, std::size_t keep,
+                 std::vector<WeightedTerm>& out);
 
 // Dot product of two normalised vectors: their cosine.
 double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b);

@@ -272,12 +272,17 @@ std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value) {
 
 std::vector<Token> tokenize(std::string_view text) {
   std::vector<Token> tokens;
+  tokenize(text, tokens);
+  return tokens;
+}
+
+void tokenize(std::string_view text, std::vector<Token>& tokens) {
+  tokens.clear();
   tokens.reserve(text.size() / 6);
   for_each_token(text, [&](std::string_view folded, bool entity, bool unspaced, bool quoted,
                            bool line_start) {
     tokens.push_back(Token{hash_bytes(folded), entity, unspaced, quoted, line_start});
   });
-  return tokens;
 }
 
 std::string canonical_text(std::string_view text) {
