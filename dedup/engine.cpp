@@ -308,10 +308,11 @@ class DedupEngine::Impl {
     bytes += m_keys.size() * 48 + m_keys.bucket_count() * 8;
     bytes += m_text.size() * 32 + m_text.bucket_count() * 8;
     bytes += m_df.bytes() + m_background.bytes();
-    for (const auto& [term, postings] : m_postings) {
-      bytes += 48 + postings.slots.capacity() * sizeof(std::uint32_t);
+    bytes += m_posting_index.bytes() + m_posting_lists.capacity() * sizeof(Postings) +
+             m_free_postings.capacity() * sizeof(std::uint32_t);
+    for (const Postings& postings : m_posting_lists) {
+      bytes += postings.slots.capacity() * sizeof(std::uint32_t);
     }
-    bytes += m_postings.bucket_count() * 8;
     for (const auto& [index, bucket] : m_item_buckets) {
       bytes += 64 + bucket.slots.capacity() * 4 + bucket.df.bytes();
     }
@@ -393,11 +394,11 @@ class DedupEngine::Impl {
     // shared rare word is what same-topic articles have in common too.
     heaviest(terms, k_query_terms, m_scratch.top);
     for (const WeightedTerm& term : m_scratch.top) {
-      auto found = m_postings.find(term.term);
-      if (found == m_postings.end()) {
+      std::uint32_t list = m_posting_index.get(term.term);
+      if (list == 0) {
         continue;
       }
-      const auto& slots = found->second.slots;
+      const auto& slots = m_posting_lists[list - 1].slots;
       std::size_t scanned = 0;
       for (auto it = slots.rbegin(); it != slots.rend() && scanned < k_posting_scan; ++it) {
         std::uint32_t slot = *it;
@@ -549,7 +550,7 @@ class DedupEngine::Impl {
     }
     heaviest(slot.terms, k_index_terms, m_scratch.top);
     for (const WeightedTerm& term : m_scratch.top) {
-      m_postings[term.term].slots.push_back(index);
+      postings_of(term.term).slots.push_back(index);
     }
     ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
     bucket.slots.push_back(index);
@@ -561,6 +562,23 @@ class DedupEngine::Impl {
       ++bucket.documents;
       ++m_documents;
     }
+  }
+
+  // The posting list of `term`, created empty if it has none.
+  Postings& postings_of(std::uint32_t term) {
+    if (std::uint32_t list = m_posting_index.get(term); list != 0) {
+      return m_posting_lists[list - 1];
+    }
+    std::uint32_t list = 0;
+    if (!m_free_postings.empty()) {
+      list = m_free_postings.back();
+      m_free_postings.pop_back();
+    } else {
+      list = static_cast<std::uint32_t>(m_posting_lists.size());
+      m_posting_lists.emplace_back();
+    }
+    m_posting_index.add(term, list + 1);
+    return m_posting_lists[list];
   }
 
   void remove_slot(std::uint32_t index) {
@@ -578,11 +596,11 @@ class DedupEngine::Impl {
     }
     heaviest(slot.terms, k_index_terms, m_scratch.top);
     for (const WeightedTerm& term : m_scratch.top) {
-      auto found = m_postings.find(term.term);
-      if (found == m_postings.end()) {
+      std::uint32_t list = m_posting_index.get(term.term);
+      if (list == 0) {
         continue;
       }
-      Postings& postings = found->second;
+      Postings& postings = m_posting_lists[list - 1];
       // Evictions go oldest first, so the slot is near the front.
       auto it = std::find(postings.slots.begin(), postings.slots.end(), index);
       if (it != postings.slots.end()) {
@@ -590,7 +608,11 @@ class DedupEngine::Impl {
         ++postings.dead;
       }
       if (postings.dead == postings.slots.size()) {
-        m_postings.erase(found);
+        postings.slots.clear();
+        postings.slots.shrink_to_fit();
+        postings.dead = 0;
+        m_posting_index.subtract(term.term, list);
+        m_free_postings.push_back(list - 1);
       } else if (postings.dead * 2 > postings.slots.size()) {
         std::erase(postings.slots, k_no_slot);
         postings.dead = 0;
@@ -725,7 +747,11 @@ class DedupEngine::Impl {
 
   FlatMultimap m_lsh;
   std::unordered_map<std::uint64_t, std::uint32_t> m_text;
-  std::unordered_map<std::uint32_t, Postings> m_postings;
+  // Posting lists by term: a flat index from term to list number + 1 (0:
+  // none), the lists in one vector, freed list numbers reused.
+  FlatCounter m_posting_index;
+  std::vector<Postings> m_posting_lists;
+  std::vector<std::uint32_t> m_free_postings;
   FlatCounter m_df;
   std::uint64_t m_documents = 0;
   FlatCounter m_background;
