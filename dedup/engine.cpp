@@ -58,7 +58,7 @@ struct Slot {
   std::uint64_t story = 0;
   std::uint64_t text_hash = 0;
   Signature signature;
-  std::vector<WeightedTerm> terms;
+  PackedTerms terms;
   bool live = false;
   bool in_lsh = false;
 };
@@ -136,7 +136,7 @@ class DedupEngine::Impl {
     loader.boilerplate = [this](const StoredBoilerplate& unit) { m_boilerplate.restore(unit); };
     loader.item = [this](StoredItem&& item) {
       insert_slot(std::move(item.id), item.time_ms, item.seq, item.story, item.text_hash,
-                  item.signature, std::move(item.terms), item.df_terms, true);
+                  item.signature, item.terms, item.df_terms, true);
     };
     m_store->load(loader);
   }
@@ -282,7 +282,7 @@ class DedupEngine::Impl {
       }
     }
     put_keys(story_no, item_key, url_key, time_ms);
-    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, std::move(terms), df_terms,
+    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, terms, df_terms,
                 !exact);
     if (m_store) {
       m_store->put_clock(m_clock);
@@ -300,7 +300,7 @@ class DedupEngine::Impl {
     std::size_t bytes = m_slots.capacity() * sizeof(Slot) + m_lsh.bytes() +
                         m_free.capacity() * sizeof(std::uint32_t);
     for (const Slot& slot : m_slots) {
-      bytes += slot.terms.capacity() * sizeof(WeightedTerm);
+      bytes += slot.terms.bytes();
       bytes += slot.id.capacity() > 15 ? slot.id.capacity() + 1 : 0;
     }
     // unordered_map nodes: key + value + next pointer + cached hash, rounded
@@ -516,7 +516,7 @@ class DedupEngine::Impl {
 
   void insert_slot(std::string id, Millis time_ms, std::uint64_t seq,
                    std::uint64_t story, std::uint64_t text_hash, const Signature& signature,
-                   std::vector<WeightedTerm> terms, std::span<const std::uint32_t> df_terms,
+                   std::span<const WeightedTerm> terms, std::span<const std::uint32_t> df_terms,
                    bool index_copy) {
     std::uint32_t index = 0;
     if (!m_free.empty()) {
@@ -535,8 +535,7 @@ class DedupEngine::Impl {
     slot.story = story;
     slot.text_hash = text_hash;
     slot.signature = signature;
-    slot.terms = std::move(terms);
-    slot.terms.shrink_to_fit();
+    slot.terms = PackedTerms(terms);
     slot.live = true;
     slot.in_lsh = index_copy && signature.shingles > 0;
     ++m_live;
@@ -548,7 +547,8 @@ class DedupEngine::Impl {
     if (text_hash != 0 && index_copy) {
       m_text[text_hash] = index;
     }
-    heaviest(slot.terms, k_index_terms, m_scratch.top);
+    slot.terms.unpack(m_scratch.unpacked);
+    heaviest(m_scratch.unpacked, k_index_terms, m_scratch.top);
     for (const WeightedTerm& term : m_scratch.top) {
       postings_of(term.term).slots.push_back(index);
     }
@@ -594,7 +594,8 @@ class DedupEngine::Impl {
     if (auto found = m_text.find(slot.text_hash); found != m_text.end() && found->second == index) {
       m_text.erase(found);
     }
-    heaviest(slot.terms, k_index_terms, m_scratch.top);
+    slot.terms.unpack(m_scratch.unpacked);
+    heaviest(m_scratch.unpacked, k_index_terms, m_scratch.top);
     for (const WeightedTerm& term : m_scratch.top) {
       std::uint32_t list = m_posting_index.get(term.term);
       if (list == 0) {
@@ -622,8 +623,7 @@ class DedupEngine::Impl {
     slot.in_lsh = false;
     slot.id.clear();
     slot.id.shrink_to_fit();
-    slot.terms.clear();
-    slot.terms.shrink_to_fit();
+    slot.terms = PackedTerms();
     m_free.push_back(index);
     --m_live;
   }
@@ -775,6 +775,7 @@ class DedupEngine::Impl {
     std::vector<double> idf;
     std::vector<WeightedTerm> query;
     std::vector<WeightedTerm> top;
+    std::vector<WeightedTerm> unpacked;
     std::vector<std::uint32_t> df_terms;
   } m_scratch;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string_view>
 
 namespace newsmon::dedup {
@@ -159,6 +160,55 @@ double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b) 
       ++j;
     } else {
       dot += static_cast<double>(a[i].weight) * b[j].weight;
+      ++i;
+      ++j;
+    }
+  }
+  return dot;
+}
+
+namespace {
+constexpr float k_weight_scale = 65535.0f;
+}  // namespace
+
+PackedTerms::PackedTerms(std::span<const WeightedTerm> terms)
+    : m_words(terms.empty() ? nullptr : std::make_unique<std::uint32_t[]>(words(terms.size()))),
+      m_size(static_cast<std::uint32_t>(terms.size())) {
+  char* weights = reinterpret_cast<char*>(m_words.get() + m_size);
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    m_words[i] = terms[i].term;
+    float clamped = std::clamp(terms[i].weight, 0.0f, 1.0f);
+    auto quantised = static_cast<std::uint16_t>(std::lround(clamped * k_weight_scale));
+    std::memcpy(weights + i * sizeof(std::uint16_t), &quantised, sizeof(quantised));
+  }
+}
+
+float PackedTerms::weight(std::size_t i) const {
+  std::uint16_t quantised = 0;
+  std::memcpy(&quantised, reinterpret_cast<const char*>(m_words.get() + m_size) + i * sizeof(quantised),
+              sizeof(quantised));
+  return static_cast<float>(quantised) / k_weight_scale;
+}
+
+void PackedTerms::unpack(std::vector<WeightedTerm>& out) const {
+  out.clear();
+  for (std::size_t i = 0; i < m_size; ++i) {
+    out.push_back(WeightedTerm{m_words[i], weight(i)});
+  }
+}
+
+double cosine(std::span<const WeightedTerm> a, const PackedTerms& b) {
+  double dot = 0;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    std::uint32_t other = b.term(j);
+    if (a[i].term < other) {
+      ++i;
+    } else if (other < a[i].term) {
+      ++j;
+    } else {
+      dot += static_cast<double>(a[i].weight) * b.weight(j);
       ++i;
       ++j;
     }
