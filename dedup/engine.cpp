@@ -138,7 +138,14 @@ class DedupEngine::Impl {
       insert_slot(std::move(item.id), item.time_ms, item.seq, item.story, item.text_hash,
                   item.signature, item.terms, item.df_terms, true);
     };
+    // The window's document frequencies are the sum of its buckets': summed
+    // once per bucket term after loading rather than once per article term.
+    m_loading = true;
     m_store->load(loader);
+    m_loading = false;
+    for (const auto& [index, bucket] : m_item_buckets) {
+      bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) { m_df.add(term, count); });
+    }
   }
 
   DedupDecision observe(const DedupItem& item) {
@@ -556,8 +563,12 @@ class DedupEngine::Impl {
     bucket.slots.push_back(index);
     if (!df_terms.empty()) {
       for (std::uint32_t term : df_terms) {
-        m_df.add(term, 1);
         bucket.df.add(term, 1);
+      }
+      if (!m_loading) {
+        for (std::uint32_t term : df_terms) {
+          m_df.add(term, 1);
+        }
       }
       ++bucket.documents;
       ++m_documents;
@@ -744,6 +755,7 @@ class DedupEngine::Impl {
   std::vector<std::uint32_t> m_candidates;
   std::uint32_t m_visit_epoch = 0;
   std::uint64_t m_live = 0;
+  bool m_loading = false;
 
   FlatMultimap m_lsh;
   std::unordered_map<std::uint64_t, std::uint32_t> m_text;
