@@ -58,7 +58,7 @@ struct Slot {
   std::uint64_t story = 0;
   std::uint64_t text_hash = 0;
   Signature signature;
-  std::vector<WeightedTerm> terms;
+  PackedTerms terms;
   bool live = false;
   bool in_lsh = false;
 };
@@ -136,9 +136,16 @@ class DedupEngine::Impl {
     loader.boilerplate = [this](const StoredBoilerplate& unit) { m_boilerplate.restore(unit); };
     loader.item = [this](StoredItem&& item) {
       insert_slot(std::move(item.id), item.time_ms, item.seq, item.story, item.text_hash,
-                  item.signature, std::move(item.terms), item.df_terms, true);
+                  item.signature, item.terms, item.df_terms, true);
     };
+    // The window's document frequencies are the sum of its buckets': summed
+    // once per bucket term after loading rather than once per article term.
+    m_loading = true;
     m_store->load(loader);
+    m_loading = false;
+    for (const auto& [index, bucket] : m_item_buckets) {
+      bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) { m_df.add(term, count); });
+    }
   }
 
   DedupDecision observe(const DedupItem& item) {
@@ -160,9 +167,12 @@ class DedupEngine::Impl {
 
     // Canonical text without the feed's boilerplate.
     const std::string& feed_name = item.feed;
-    std::vector<Token> all = tokenize(item.text);
-    std::vector<std::uint64_t> units;
-    std::vector<std::pair<std::size_t, std::size_t>> kept;
+    std::vector<Token>& all = m_scratch.all;
+    tokenize(item.text, all);
+    std::vector<std::uint64_t>& units = m_scratch.units;
+    units.clear();
+    auto& kept = m_scratch.kept;
+    kept.clear();
     std::size_t kept_tokens = 0;
     const BoilerplateFilter::Units* feed_units = m_boilerplate.feed_units(feed_name);
     for (std::size_t start = 0; start < all.size();) {
@@ -178,34 +188,40 @@ class DedupEngine::Impl {
       }
       start = end;
     }
-    std::vector<Token> body;
-    if (kept_tokens == all.size() ||
-        static_cast<double>(kept_tokens) < k_min_kept_fraction * static_cast<double>(all.size())) {
-      body = std::move(all);
-    } else {
-      body.reserve(kept_tokens);
+    std::span<const Token> body = all;
+    if (kept_tokens != all.size() &&
+        static_cast<double>(kept_tokens) >= k_min_kept_fraction * static_cast<double>(all.size())) {
+      // Compact the kept lines to the front, in order.
+      std::size_t out = 0;
       for (auto [start, end] : kept) {
-        body.insert(body.end(), all.begin() + static_cast<std::ptrdiff_t>(start),
-                    all.begin() + static_cast<std::ptrdiff_t>(end));
+        for (std::size_t i = start; i < end; ++i) {
+          all[out++] = all[i];
+        }
       }
+      body = std::span<const Token>(all).first(out);
     }
-    std::vector<Token> title = tokenize(item.title);
-    const std::vector<Token>& compared = body.empty() ? title : body;
+    std::vector<Token>& title = m_scratch.title;
+    tokenize(item.title, title);
+    std::span<const Token> compared = body.empty() ? std::span<const Token>(title) : body;
 
     std::uint64_t text_hash = compared.empty() ? 0 : hash_tokens(compared);
-    Signature signature = make_signature(shingle_hashes(compared));
-    std::vector<TermCount> counts;
-    std::vector<WeightedTerm> query;
+    shingle_hashes(compared, m_scratch.shingles);
+    Signature signature = make_signature(m_scratch.shingles);
+    std::vector<TermCount>& counts = m_scratch.counts;
+    std::vector<WeightedTerm>& query = m_scratch.query;
+    counts.clear();
+    query.clear();
     std::vector<WeightedTerm> terms;
     if (m_options.mode == config::DedupMode::stories) {
-      counts = count_terms(title, body);
-      std::vector<double> idf(counts.size());
+      count_terms(title, body, counts);
+      std::vector<double>& idf = m_scratch.idf;
+      idf.resize(counts.size());
+      const std::uint64_t documents = m_documents + m_clock.background_documents;
       for (std::size_t i = 0; i < counts.size(); ++i) {
-        idf[i] = inverse_document_frequency(m_documents + m_clock.background_documents,
-                                            document_frequency(counts[i].term));
+        idf[i] = inverse_document_frequency(documents, document_frequency(counts[i].term));
       }
-      query = weigh_terms(counts, idf, counts.size());
-      terms = heaviest(query, k_vector_terms);
+      weigh_terms(counts, idf, counts.size(), query);
+      heaviest(query, k_vector_terms, terms);
       std::sort(terms.begin(), terms.end(),
                 [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
     }
@@ -257,24 +273,24 @@ class DedupEngine::Impl {
     decision.new_source = story.feeds.size() > sources_before;
 
     // Record: store first (it may throw), then memory.
-    std::vector<std::uint32_t> df_terms;
-    df_terms.reserve(counts.size());
+    std::vector<std::uint32_t>& df_terms = m_scratch.df_terms;
+    df_terms.clear();
     for (const TermCount& count : counts) {
       df_terms.push_back(count.term);
     }
-    StoredItem stored{m_clock.next_seq++, item.id, feed_name, time_ms, story_no, text_hash,
-                      signature, terms, std::move(df_terms)};
+    const std::uint64_t seq = m_clock.next_seq++;
     auto boilerplate_changes = m_boilerplate.learn(feed_name, units);
     if (m_store) {
-      m_store->put_item(stored);
+      m_store->put_item(StoredItem{seq, item.id, feed_name, time_ms, story_no, text_hash,
+                                   signature, terms, df_terms});
       m_store->put_story(to_stored(story_no, story));
       for (const auto& change : boilerplate_changes) {
         m_store->put_boilerplate(change);
       }
     }
     put_keys(story_no, item_key, url_key, time_ms);
-    insert_slot(std::move(stored.id), time_ms, stored.seq, story_no,
-                text_hash, signature, std::move(stored.terms), stored.df_terms, !exact);
+    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, terms, df_terms,
+                !exact);
     if (m_store) {
       m_store->put_clock(m_clock);
     }
@@ -291,7 +307,7 @@ class DedupEngine::Impl {
     std::size_t bytes = m_slots.capacity() * sizeof(Slot) + m_lsh.bytes() +
                         m_free.capacity() * sizeof(std::uint32_t);
     for (const Slot& slot : m_slots) {
-      bytes += slot.terms.capacity() * sizeof(WeightedTerm);
+      bytes += slot.terms.bytes();
       bytes += slot.id.capacity() > 15 ? slot.id.capacity() + 1 : 0;
     }
     // unordered_map nodes: key + value + next pointer + cached hash, rounded
@@ -299,10 +315,11 @@ class DedupEngine::Impl {
     bytes += m_keys.size() * 48 + m_keys.bucket_count() * 8;
     bytes += m_text.size() * 32 + m_text.bucket_count() * 8;
     bytes += m_df.bytes() + m_background.bytes();
-    for (const auto& [term, postings] : m_postings) {
-      bytes += 48 + postings.slots.capacity() * sizeof(std::uint32_t);
+    bytes += m_posting_index.bytes() + m_posting_lists.capacity() * sizeof(Postings) +
+             m_free_postings.capacity() * sizeof(std::uint32_t);
+    for (const Postings& postings : m_posting_lists) {
+      bytes += postings.slots.capacity() * sizeof(std::uint32_t);
     }
-    bytes += m_postings.bucket_count() * 8;
     for (const auto& [index, bucket] : m_item_buckets) {
       bytes += 64 + bucket.slots.capacity() * 4 + bucket.df.bytes();
     }
@@ -372,7 +389,7 @@ class DedupEngine::Impl {
     return m_df.get(term) + m_background.get(term);
   }
 
-  Candidate best_coverage(const std::vector<WeightedTerm>& terms, Millis time_ms) {
+  Candidate best_coverage(std::span<const WeightedTerm> terms, Millis time_ms) {
     Candidate best;
     if (terms.empty()) {
       return best;
@@ -382,12 +399,13 @@ class DedupEngine::Impl {
     // Count, per candidate, how many of the query's heaviest terms it is
     // indexed under; only those sharing several get the full cosine. One
     // shared rare word is what same-topic articles have in common too.
-    for (const WeightedTerm& term : heaviest(terms, k_query_terms)) {
-      auto found = m_postings.find(term.term);
-      if (found == m_postings.end()) {
+    heaviest(terms, k_query_terms, m_scratch.top);
+    for (const WeightedTerm& term : m_scratch.top) {
+      std::uint32_t list = m_posting_index.get(term.term);
+      if (list == 0) {
         continue;
       }
-      const auto& slots = found->second.slots;
+      const auto& slots = m_posting_lists[list - 1].slots;
       std::size_t scanned = 0;
       for (auto it = slots.rbegin(); it != slots.rend() && scanned < k_posting_scan; ++it) {
         std::uint32_t slot = *it;
@@ -417,8 +435,10 @@ class DedupEngine::Impl {
     return best;
   }
 
-  static std::vector<WeightedTerm> heaviest(const std::vector<WeightedTerm>& terms, std::size_t n) {
-    std::vector<WeightedTerm> out = terms;
+  // The n heaviest of `terms`, in no particular order, into `out`.
+  static void heaviest(std::span<const WeightedTerm> terms, std::size_t n,
+                       std::vector<WeightedTerm>& out) {
+    out.assign(terms.begin(), terms.end());
     auto heavier = [](const WeightedTerm& a, const WeightedTerm& b) {
       return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
     };
@@ -426,7 +446,6 @@ class DedupEngine::Impl {
       std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), heavier);
       out.resize(n);
     }
-    return out;
   }
 
   DedupDecision repeat(std::uint64_t story_no, std::uint64_t item_key, std::uint64_t url_key,
@@ -504,7 +523,7 @@ class DedupEngine::Impl {
 
   void insert_slot(std::string id, Millis time_ms, std::uint64_t seq,
                    std::uint64_t story, std::uint64_t text_hash, const Signature& signature,
-                   std::vector<WeightedTerm> terms, const std::vector<std::uint32_t>& df_terms,
+                   std::span<const WeightedTerm> terms, std::span<const std::uint32_t> df_terms,
                    bool index_copy) {
     std::uint32_t index = 0;
     if (!m_free.empty()) {
@@ -523,8 +542,7 @@ class DedupEngine::Impl {
     slot.story = story;
     slot.text_hash = text_hash;
     slot.signature = signature;
-    slot.terms = std::move(terms);
-    slot.terms.shrink_to_fit();
+    slot.terms = PackedTerms(terms);
     slot.live = true;
     slot.in_lsh = index_copy && signature.shingles > 0;
     ++m_live;
@@ -536,19 +554,42 @@ class DedupEngine::Impl {
     if (text_hash != 0 && index_copy) {
       m_text[text_hash] = index;
     }
-    for (const WeightedTerm& term : heaviest(slot.terms, k_index_terms)) {
-      m_postings[term.term].slots.push_back(index);
+    slot.terms.unpack(m_scratch.unpacked);
+    heaviest(m_scratch.unpacked, k_index_terms, m_scratch.top);
+    for (const WeightedTerm& term : m_scratch.top) {
+      postings_of(term.term).slots.push_back(index);
     }
     ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
     bucket.slots.push_back(index);
     if (!df_terms.empty()) {
       for (std::uint32_t term : df_terms) {
-        m_df.add(term, 1);
         bucket.df.add(term, 1);
+      }
+      if (!m_loading) {
+        for (std::uint32_t term : df_terms) {
+          m_df.add(term, 1);
+        }
       }
       ++bucket.documents;
       ++m_documents;
     }
+  }
+
+  // The posting list of `term`, created empty if it has none.
+  Postings& postings_of(std::uint32_t term) {
+    if (std::uint32_t list = m_posting_index.get(term); list != 0) {
+      return m_posting_lists[list - 1];
+    }
+    std::uint32_t list = 0;
+    if (!m_free_postings.empty()) {
+      list = m_free_postings.back();
+      m_free_postings.pop_back();
+    } else {
+      list = static_cast<std::uint32_t>(m_posting_lists.size());
+      m_posting_lists.emplace_back();
+    }
+    m_posting_index.add(term, list + 1);
+    return m_posting_lists[list];
   }
 
   void remove_slot(std::uint32_t index) {
@@ -564,12 +605,14 @@ class DedupEngine::Impl {
     if (auto found = m_text.find(slot.text_hash); found != m_text.end() && found->second == index) {
       m_text.erase(found);
     }
-    for (const WeightedTerm& term : heaviest(slot.terms, k_index_terms)) {
-      auto found = m_postings.find(term.term);
-      if (found == m_postings.end()) {
+    slot.terms.unpack(m_scratch.unpacked);
+    heaviest(m_scratch.unpacked, k_index_terms, m_scratch.top);
+    for (const WeightedTerm& term : m_scratch.top) {
+      std::uint32_t list = m_posting_index.get(term.term);
+      if (list == 0) {
         continue;
       }
-      Postings& postings = found->second;
+      Postings& postings = m_posting_lists[list - 1];
       // Evictions go oldest first, so the slot is near the front.
       auto it = std::find(postings.slots.begin(), postings.slots.end(), index);
       if (it != postings.slots.end()) {
@@ -577,7 +620,11 @@ class DedupEngine::Impl {
         ++postings.dead;
       }
       if (postings.dead == postings.slots.size()) {
-        m_postings.erase(found);
+        postings.slots.clear();
+        postings.slots.shrink_to_fit();
+        postings.dead = 0;
+        m_posting_index.subtract(term.term, list);
+        m_free_postings.push_back(list - 1);
       } else if (postings.dead * 2 > postings.slots.size()) {
         std::erase(postings.slots, k_no_slot);
         postings.dead = 0;
@@ -587,8 +634,7 @@ class DedupEngine::Impl {
     slot.in_lsh = false;
     slot.id.clear();
     slot.id.shrink_to_fit();
-    slot.terms.clear();
-    slot.terms.shrink_to_fit();
+    slot.terms = PackedTerms();
     m_free.push_back(index);
     --m_live;
   }
@@ -709,10 +755,15 @@ class DedupEngine::Impl {
   std::vector<std::uint32_t> m_candidates;
   std::uint32_t m_visit_epoch = 0;
   std::uint64_t m_live = 0;
+  bool m_loading = false;
 
   FlatMultimap m_lsh;
   std::unordered_map<std::uint64_t, std::uint32_t> m_text;
-  std::unordered_map<std::uint32_t, Postings> m_postings;
+  // Posting lists by term: a flat index from term to list number + 1 (0:
+  // none), the lists in one vector, freed list numbers reused.
+  FlatCounter m_posting_index;
+  std::vector<Postings> m_posting_lists;
+  std::vector<std::uint32_t> m_free_postings;
   FlatCounter m_df;
   std::uint64_t m_documents = 0;
   FlatCounter m_background;
@@ -723,6 +774,22 @@ class DedupEngine::Impl {
   std::map<Millis, KeyBucket> m_key_buckets;
 
   BoilerplateFilter m_boilerplate;
+
+  // Per-item working buffers, kept between items so observe() reuses their
+  // capacity instead of allocating afresh.
+  struct Scratch {
+    std::vector<Token> all;
+    std::vector<Token> title;
+    std::vector<std::uint64_t> units;
+    std::vector<std::pair<std::size_t, std::size_t>> kept;
+    std::vector<std::uint64_t> shingles;
+    std::vector<TermCount> counts;
+    std::vector<double> idf;
+    std::vector<WeightedTerm> query;
+    std::vector<WeightedTerm> top;
+    std::vector<WeightedTerm> unpacked;
+    std::vector<std::uint32_t> df_terms;
+  } m_scratch;
 };
 
 DedupEngine::DedupEngine(DedupOptions options, std::unique_ptr<WindowStore> store)

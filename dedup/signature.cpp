@@ -14,8 +14,14 @@ constexpr std::uint64_t k_empty_rank = std::numeric_limits<std::uint64_t>::max()
 
 std::vector<std::uint64_t> shingle_hashes(std::span<const Token> tokens) {
   std::vector<std::uint64_t> out;
+  shingle_hashes(tokens, out);
+  return out;
+}
+
+void shingle_hashes(std::span<const Token> tokens, std::vector<std::uint64_t>& out) {
+  out.clear();
   if (tokens.empty()) {
-    return out;
+    return;
   }
   std::size_t width = std::min(k_shingle_words, tokens.size());
   out.reserve(tokens.size() - width + 1);
@@ -28,7 +34,6 @@ std::vector<std::uint64_t> shingle_hashes(std::span<const Token> tokens) {
     }
     out.push_back(mix64(hash));
   }
-  return out;
 }
 
 Signature make_signature(std::span<const std::uint64_t> shingles) {

@@ -42,6 +42,7 @@ struct Signature {
 // Hashes of the word k-shingles of `tokens` (k_shingle_words; a text shorter
 // than that is one shingle of all its tokens).
 std::vector<std::uint64_t> shingle_hashes(std::span<const Token> tokens);
+void shingle_hashes(std::span<const Token> tokens, std::vector<std::uint64_t>& out);
 
 Signature make_signature(std::span<const std::uint64_t> shingles);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string_view>
 
 namespace newsmon::dedup {
@@ -86,34 +87,48 @@ void add_terms(std::span<const Token> tokens, float weight, bool boost_entities,
 }  // namespace
 
 std::vector<TermCount> count_terms(std::span<const Token> title, std::span<const Token> body) {
-  std::vector<TermCount> all;
-  all.reserve(title.size() + body.size());
-  add_terms(title, k_title_boost, false, all);
-  add_terms(body, 1.0f, true, all);
-  std::sort(all.begin(), all.end(),
+  std::vector<TermCount> out;
+  count_terms(title, body, out);
+  return out;
+}
+
+void count_terms(std::span<const Token> title, std::span<const Token> body,
+                 std::vector<TermCount>& out) {
+  out.clear();
+  out.reserve(title.size() + body.size());
+  add_terms(title, k_title_boost, false, out);
+  add_terms(body, 1.0f, true, out);
+  std::sort(out.begin(), out.end(),
             [](const TermCount& a, const TermCount& b) { return a.term < b.term; });
-  std::vector<TermCount> merged;
-  for (const TermCount& count : all) {
-    if (!merged.empty() && merged.back().term == count.term) {
-      merged.back().tf += count.tf;
+  // Merge equal terms in place.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (kept > 0 && out[kept - 1].term == out[i].term) {
+      out[kept - 1].tf += out[i].tf;
     } else {
-      merged.push_back(count);
+      out[kept++] = out[i];
     }
   }
-  return merged;
+  out.resize(kept);
 }
 
 std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
                                       std::span<const double> idf, std::size_t keep) {
-  std::vector<WeightedTerm> terms;
+  std::vector<WeightedTerm> out;
+  weigh_terms(counts, idf, keep, out);
+  return out;
+}
+
+void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf, std::size_t keep,
+                 std::vector<WeightedTerm>& terms) {
+  terms.clear();
   terms.reserve(counts.size());
+  double norm = 0;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     double weight = (1.0 + std::log(std::max(1.0f, counts[i].tf))) * idf[i];
-    terms.push_back(WeightedTerm{counts[i].term, static_cast<float>(weight)});
-  }
-  double norm = 0;
-  for (const auto& term : terms) {
-    norm += static_cast<double>(term.weight) * term.weight;
+    auto stored = static_cast<float>(weight);
+    terms.push_back(WeightedTerm{counts[i].term, stored});
+    norm += static_cast<double>(stored) * stored;
   }
   norm = std::sqrt(norm);
   for (auto& term : terms) {
@@ -126,9 +141,12 @@ std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
                      });
     terms.resize(keep);
   }
-  std::sort(terms.begin(), terms.end(),
-            [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
-  return terms;
+  // Counts come sorted by term: only a truncation reorders them.
+  if (!std::is_sorted(terms.begin(), terms.end(),
+                      [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; })) {
+    std::sort(terms.begin(), terms.end(),
+              [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
+  }
 }
 
 double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b) {
@@ -142,6 +160,55 @@ double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b) 
       ++j;
     } else {
       dot += static_cast<double>(a[i].weight) * b[j].weight;
+      ++i;
+      ++j;
+    }
+  }
+  return dot;
+}
+
+namespace {
+constexpr float k_weight_scale = 65535.0f;
+}  // namespace
+
+PackedTerms::PackedTerms(std::span<const WeightedTerm> terms)
+    : m_words(terms.empty() ? nullptr : std::make_unique<std::uint32_t[]>(words(terms.size()))),
+      m_size(static_cast<std::uint32_t>(terms.size())) {
+  char* weights = reinterpret_cast<char*>(m_words.get() + m_size);
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    m_words[i] = terms[i].term;
+    float clamped = std::clamp(terms[i].weight, 0.0f, 1.0f);
+    auto quantised = static_cast<std::uint16_t>(std::lround(clamped * k_weight_scale));
+    std::memcpy(weights + i * sizeof(std::uint16_t), &quantised, sizeof(quantised));
+  }
+}
+
+float PackedTerms::weight(std::size_t i) const {
+  std::uint16_t quantised = 0;
+  std::memcpy(&quantised, reinterpret_cast<const char*>(m_words.get() + m_size) + i * sizeof(quantised),
+              sizeof(quantised));
+  return static_cast<float>(quantised) / k_weight_scale;
+}
+
+void PackedTerms::unpack(std::vector<WeightedTerm>& out) const {
+  out.clear();
+  for (std::size_t i = 0; i < m_size; ++i) {
+    out.push_back(WeightedTerm{m_words[i], weight(i)});
+  }
+}
+
+double cosine(std::span<const WeightedTerm> a, const PackedTerms& b) {
+  double dot = 0;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    std::uint32_t other = b.term(j);
+    if (a[i].term < other) {
+      ++i;
+    } else if (other < a[i].term) {
+      ++j;
+    } else {
+      dot += static_cast<double>(a[i].weight) * b.weight(j);
       ++i;
       ++j;
     }

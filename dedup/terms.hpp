@@ -4,6 +4,7 @@
 // phrases but many rare words (names, places, numbers), so they are compared
 // as TF-IDF vectors, not as shingles.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -27,6 +28,9 @@ inline constexpr float k_entity_boost = 0.5f;
 // yet one story.
 inline constexpr float k_quote_weight = 0.5f;
 std::vector<TermCount> count_terms(std::span<const Token> title, std::span<const Token> body);
+// The same into a caller's buffer, so a hot loop reuses its capacity.
+void count_terms(std::span<const Token> title, std::span<const Token> body,
+                 std::vector<TermCount>& out);
 
 struct WeightedTerm {
   std::uint32_t term = 0;
@@ -40,9 +44,37 @@ struct WeightedTerm {
 // carry most of it, and memory per article stays bounded.
 std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
                                       std::span<const double> idf, std::size_t keep);
+void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf, std::size_t keep,
+                 std::vector<WeightedTerm>& out);
 
 // Dot product of two normalised vectors: their cosine.
 double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b);
+
+// A vector as the window keeps it: the term ids, then their weights
+// quantised to 16 bits, in one allocation. 6 bytes a term instead of 8 plus
+// a vector's header; a unit vector's components move by at most 2^-17, so a
+// cosine moves by less than 1e-4, far below any threshold's resolution.
+class PackedTerms {
+ public:
+  PackedTerms() = default;
+  // `terms` sorted by term id, weights in [0, 1].
+  explicit PackedTerms(std::span<const WeightedTerm> terms);
+
+  std::size_t size() const { return m_size; }
+  std::uint32_t term(std::size_t i) const { return m_words[i]; }
+  float weight(std::size_t i) const;
+  // The terms with their dequantised weights, sorted by term id.
+  void unpack(std::vector<WeightedTerm>& out) const;
+  std::size_t bytes() const { return words(m_size) * sizeof(std::uint32_t); }
+
+ private:
+  static std::size_t words(std::size_t terms) { return terms + (terms + 1) / 2; }
+  std::unique_ptr<std::uint32_t[]> m_words;
+  std::uint32_t m_size = 0;
+};
+
+// Cosine of a full vector with a packed one.
+double cosine(std::span<const WeightedTerm> a, const PackedTerms& b);
 
 // Smoothed inverse document frequency over a window of `documents`.
 double inverse_document_frequency(std::uint64_t documents, std::uint32_t frequency);

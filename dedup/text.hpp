@@ -37,6 +37,8 @@ struct Token {
 // punctuation mark separates; HTML tags and character entities left over by
 // feeds are skipped.
 std::vector<Token> tokenize(std::string_view text);
+// The same into a caller's buffer (cleared first), reusing its capacity.
+void tokenize(std::string_view text, std::vector<Token>& out);
 
 // The folded tokens joined by single spaces: what tokenize() hashes, for
 // tests and for people reading a decision.
