@@ -315,7 +315,8 @@ class Pipeline::Impl {
       m_metrics.increment("newsmon_alerts_enqueued_total", {{"sink", sink}}, count);
     }
     if (counts.seeded > 0) {
-      spdlog::info("feed {}: first poll, {} stories seeded without alerts", feed.name, counts.seeded);
+      spdlog::info("feed {}: first poll, new stories recorded without alerts (first_poll: seed): {}",
+                   feed.name, counts.seeded);
     }
     m_scheduler.report_new_items(feed.name, fresh);
     if (counts.alerts > 0) {
