@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/unicode.hpp"
+
 namespace newsmon::alerts {
 namespace {
 
@@ -30,24 +32,6 @@ std::string fold_case(std::string_view text) {
     return lower;
   }
   return {reinterpret_cast<const char*>(owned.get()), static_cast<std::size_t>(length)};
-}
-
-bool is_word_code_point(utf8proc_int32_t code_point) {
-  switch (utf8proc_category(code_point)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
 }
 
 bool contains_phrase(const std::vector<std::string>& words_in,
@@ -100,7 +84,7 @@ std::vector<std::string> words(std::string_view text) {
       length = 1;  // an invalid byte separates words
       code_point = -1;
     }
-    if (code_point >= 0 && is_word_code_point(code_point)) {
+    if (code_point >= 0 && is_word_category(utf8proc_category(code_point))) {
       current.append(folded, static_cast<std::size_t>(pos), static_cast<std::size_t>(length));
     } else if (!current.empty()) {
       out.push_back(std::move(current));

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "common/unicode.hpp"
+
 namespace newsmon::dedup {
 namespace {
 
@@ -44,25 +46,6 @@ bool is_unspaced(utf8proc_int32_t cp) {
          || (cp >= 0xF900 && cp <= 0xFAFF)  // Han compatibility
          || (cp >= 0xFF66 && cp <= 0xFF9F)  // halfwidth Katakana
          || (cp >= 0x20000 && cp <= 0x2FFFF);
-}
-
-bool is_word_category(utf8proc_category_t category) {
-  switch (category) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
 }
 
 bool is_sentence_end(utf8proc_int32_t cp) {
