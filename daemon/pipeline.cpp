@@ -178,11 +178,8 @@ class Pipeline::Impl {
   }
 
   void reconfigure(const config::Config& config) {
-    if (config.alerts.size() != m_config.alerts.size() || config.dedup.mode != m_config.dedup.mode ||
-        config.dedup.window != m_config.dedup.window || config.fetch.concurrency != m_config.fetch.concurrency) {
-      spdlog::warn("reload: changes to alerts, dedup and fetch settings take effect at the next restart; "
-                   "feed changes apply now");
-    }
+    spdlog::info("reload: the feed list applies now; alerts, dedup, fetch, store and http "
+                 "settings take effect at the next restart");
     m_config.feeds = config.feeds;
     m_passed.clear();
     m_scheduler.set_feeds(config.feeds);
