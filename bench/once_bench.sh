@@ -10,15 +10,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 PORT=${1:-18091}
 NEWSMON=${NEWSMON:-$ROOT/build/newsmon}
 export BENCH_CACHE=${BENCH_CACHE:-$ROOT/build/bench-cache}
-mkdir -p "$BENCH_CACHE"
-
-for n in 1000 5000; do
-  corpus=$BENCH_CACHE/corpus-$n
-  [[ -f $corpus/manifest.json ]] || python3 "$HERE/make_corpus.py" -n "$n" -o "$corpus" >/dev/null
-done
-
-serve() { "$HERE/serve.sh" "$1" "$BENCH_CACHE/corpus-$2" "$PORT" >/dev/null; }
-trap 'serve stop 1000 2>/dev/null || true; serve stop 5000 2>/dev/null || true' EXIT
+# shellcheck source=corpus.sh
+source "$HERE/corpus.sh"
 
 config_for() {  # feeds state-dir -> config path
   local config=$BENCH_CACHE/once-$1.yaml

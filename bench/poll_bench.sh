@@ -12,19 +12,13 @@ BIN=${BIN:-$ROOT/build-bench/bench/poll_bench}
 export BENCH_CACHE=${BENCH_CACHE:-$ROOT/build-bench/bench-cache}
 PER_HOST=${PER_HOST:-64}
 TOTAL=${TOTAL:-64}
-mkdir -p "$BENCH_CACHE"
+# shellcheck source=corpus.sh
+source "$HERE/corpus.sh"
 
-for n in 1000 5000; do
-  corpus=$BENCH_CACHE/corpus-$n
-  [[ -f $corpus/manifest.json ]] || python3 "$HERE/make_corpus.py" -n "$n" -o "$corpus" >/dev/null
-done
-
-serve() { "$HERE/serve.sh" "$1" "$BENCH_CACHE/corpus-$2" "$PORT" >/dev/null; }
 poll() {  # corpus-size label state-file
   "$BIN" --base "http://127.0.0.1:$PORT" --feeds "$1" --state "$3" --label "$2" \
     --per-host "$PER_HOST" --total "$TOTAL"
 }
-trap 'serve stop 1000 2>/dev/null || true; serve stop 5000 2>/dev/null || true' EXIT
 
 # The fetch floor for comparison: curl --parallel over the same URLs.
 curl_floor() {  # corpus-size
