@@ -111,6 +111,9 @@ struct Config {
   std::vector<SinkConfig> alerts;
 };
 
+// The feeds that are polled (enabled: true).
+std::size_t enabled_feed_count(const Config& config);
+
 std::string_view to_string(DedupMode mode);
 std::string_view to_string(SinkType type);
 std::string_view to_string(LogLevel level);

@@ -465,9 +465,6 @@ struct PendingFeedUrl {
 
 struct FeedsContext {
   std::vector<PendingFeedUrl> urls;
-  std::vector<YAML::Mark> marks;  // of each feed entry, for duplicate-name messages
-  std::set<std::string> explicit_intervals, explicit_timeouts, explicit_max_body,
-      explicit_first_poll;
 };
 
 const std::array k_defaults_fields = {
@@ -626,24 +623,15 @@ const std::array k_feed_fields = {
         }},
     Field<FeedEntry>{"interval", "duration", "defaults.interval", "poll interval of this feed",
         [](const Value& v, FeedEntry& e) {
-          if (auto d = v.duration(1s, Duration(30 * 24h))) {
-            e.feed.interval = *d;
-            e.context->explicit_intervals.insert(v.path());
-          }
+          set_if(v.duration(1s, Duration(30 * 24h)), e.feed.interval);
         }},
     Field<FeedEntry>{"timeout", "duration", "defaults.timeout", "total time allowed for one fetch",
         [](const Value& v, FeedEntry& e) {
-          if (auto d = v.duration(1s, 10min)) {
-            e.feed.timeout = *d;
-            e.context->explicit_timeouts.insert(v.path());
-          }
+          set_if(v.duration(1s, 10min), e.feed.timeout);
         }},
     Field<FeedEntry>{"max_body", "size", "defaults.max_body", "largest body accepted",
         [](const Value& v, FeedEntry& e) {
-          if (auto s = v.size(1024, 1ull << 30)) {
-            e.feed.max_body = *s;
-            e.context->explicit_max_body.insert(v.path());
-          }
+          set_if(v.size(1024, 1ull << 30), e.feed.max_body);
         }},
     Field<FeedEntry>{"enabled", "bool", "true", "false keeps the feed configured but not polled",
         [](const Value& v, FeedEntry& e) { set_if(v.boolean(), e.feed.enabled); }},
@@ -653,10 +641,7 @@ const std::array k_feed_fields = {
         [](const Value& v, FeedEntry& e) { set_if(v.string_map(), e.feed.headers); }},
     Field<FeedEntry>{"first_poll", "seed|alert", "first_poll", "what the feed's items at its first poll do",
         [](const Value& v, FeedEntry& e) {
-          if (auto choice = v.choice(k_first_poll)) {
-            e.feed.first_poll = *choice;
-            e.context->explicit_first_poll.insert(v.path());
-          }
+          set_if(v.choice(k_first_poll), e.feed.first_poll);
         }},
 };
 
@@ -714,6 +699,17 @@ const std::array k_root_fields = {
         }},
 };
 
+// A feed starts from the defaults; its own keys override them. `defaults` and
+// `first_poll` are read before the feeds list, wherever they stand in the file.
+FeedConfig feed_with_defaults(const Config& config) {
+  FeedConfig feed;
+  feed.interval = config.defaults.interval;
+  feed.timeout = config.defaults.timeout;
+  feed.max_body = config.defaults.max_body;
+  feed.first_poll = config.first_poll;
+  return feed;
+}
+
 void read_feeds(Root& root, Context& ctx) {
   const YAML::Node& node = root.feeds_node;
   if (!node.IsDefined() || node.IsNull()) {
@@ -727,7 +723,7 @@ void read_feeds(Root& root, Context& ctx) {
   std::map<std::string, int> first_line_of_name;
   for (std::size_t i = 0; i < node.size(); ++i) {
     std::string path = "feeds[" + std::to_string(i) + "]";
-    FeedEntry entry{FeedConfig{}, &root.feeds, i};
+    FeedEntry entry{feed_with_defaults(root.config), &root.feeds, i};
     const YAML::Node item = node[i];
     YAML::Mark mark = item.Mark();
     entry.feed.line = location_of(mark).line;
@@ -805,7 +801,7 @@ void read_opml_feeds(Root& root, Context& ctx) {
     if (!read_url(value, {"http", "https"})) {
       continue;
     }
-    FeedConfig feed;
+    FeedConfig feed = feed_with_defaults(root.config);
     feed.name = entry.name;
     for (int suffix = 2; !names.insert(feed.name).second; ++suffix) {
       feed.name = entry.name + " (" + std::to_string(suffix) + ")";
@@ -813,26 +809,6 @@ void read_opml_feeds(Root& root, Context& ctx) {
     feed.url = entry.url;
     feed.tags = entry.tags;
     root.config.feeds.push_back(std::move(feed));
-  }
-}
-
-void apply_feed_defaults(Root& root) {
-  const FetchDefaults& defaults = root.config.defaults;
-  for (std::size_t i = 0; i < root.config.feeds.size(); ++i) {
-    FeedConfig& feed = root.config.feeds[i];
-    std::string path = "feeds[" + std::to_string(i) + "]";
-    if (!root.feeds.explicit_intervals.count(path + ".interval")) {
-      feed.interval = defaults.interval;
-    }
-    if (!root.feeds.explicit_timeouts.count(path + ".timeout")) {
-      feed.timeout = defaults.timeout;
-    }
-    if (!root.feeds.explicit_max_body.count(path + ".max_body")) {
-      feed.max_body = defaults.max_body;
-    }
-    if (!root.feeds.explicit_first_poll.count(path + ".first_poll")) {
-      feed.first_poll = root.config.first_poll;
-    }
   }
 }
 
@@ -933,7 +909,6 @@ LoadResult load_config_text(std::string_view text, const std::string& display_na
   read_feeds(root, ctx);
   resolve_feed_urls(root, ctx);
   read_opml_feeds(root, ctx);
-  apply_feed_defaults(root);
   read_alerts(root, ctx);
   if (document.IsMap()) {
     check_cross_keys(root, document, ctx);
@@ -985,6 +960,11 @@ std::string config_reference() {
   section("feeds[]", k_feed_fields);
   section("alerts[]", k_sink_fields);
   return out;
+}
+
+std::size_t enabled_feed_count(const Config& config) {
+  return static_cast<std::size_t>(std::count_if(config.feeds.begin(), config.feeds.end(),
+                                                [](const FeedConfig& feed) { return feed.enabled; }));
 }
 
 std::string_view to_string(DedupMode mode) {

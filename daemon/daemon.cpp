@@ -143,11 +143,7 @@ void Daemon::schedule_watchdog() {
 }
 
 std::string Daemon::status_line() const {
-  std::size_t enabled = 0;
-  for (const auto& feed : m_config.feeds) {
-    enabled += feed.enabled ? 1 : 0;
-  }
-  std::string line = "watching " + std::to_string(enabled) + " feeds, " +
+  std::string line = "watching " + std::to_string(config::enabled_feed_count(m_config)) + " feeds, " +
                      std::to_string(m_config.alerts.size()) + " sinks";
   if (m_http) {
     line += ", http port " + std::to_string(m_http->port());

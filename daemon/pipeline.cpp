@@ -181,6 +181,7 @@ class Pipeline::Impl {
     spdlog::info("reload: the feed list applies now; alerts, dedup, fetch, store and http "
                  "settings take effect at the next restart");
     m_config.feeds = config.feeds;
+    m_enabled_feeds = config::enabled_feed_count(config);
     m_passed.clear();
     m_scheduler.set_feeds(config.feeds);
   }
@@ -377,11 +378,7 @@ class Pipeline::Impl {
       return;
     }
     m_passed.insert(feed);
-    std::size_t enabled = 0;
-    for (const auto& configured : m_config.feeds) {
-      enabled += configured.enabled ? 1 : 0;
-    }
-    if (m_passed.size() >= enabled) {
+    if (m_passed.size() >= m_enabled_feeds) {
       m_summary.items = known_items();
       m_summary.pending = m_dispatcher.report().pending;
       m_on_pass(m_summary);
@@ -408,6 +405,7 @@ class Pipeline::Impl {
   alerts::Router m_router;
   CycleSummary m_summary;
   std::set<std::string> m_passed;
+  std::size_t m_enabled_feeds = config::enabled_feed_count(m_config);
   std::function<void(const CycleSummary&)> m_on_pass;
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
   boost::asio::thread_pool m_parser{1};

@@ -107,6 +107,14 @@ feeds:
   EXPECT_EQ(config.feeds[1].headers.at("Authorization"), "Bearer none");
 }
 
+TEST(ConfigLoader, DefaultsApplyWhereverTheyStandInTheFile) {
+  auto result = load("feeds:\n  - {name: a, url: \"https://a.example/rss\"}\n"
+                     "defaults: {interval: 2h}\nfirst_poll: alert\n");
+  ASSERT_TRUE(result.config) << result.errors.at(0).to_string();
+  EXPECT_EQ(result.config->feeds[0].interval, 2h);
+  EXPECT_EQ(result.config->feeds[0].first_poll, FirstPoll::alert);
+}
+
 TEST(ConfigLoader, RelativeFileUrlResolvesBesideTheConfig) {
   auto result = load(R"(fetch: {allow_file_urls: true}
 feeds:
