@@ -13,6 +13,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "common/time.hpp"
 #include "config/config.hpp"
 
 namespace newsmon::alerts {
@@ -52,10 +53,6 @@ struct Alert {
 
   friend bool operator==(const Alert&, const Alert&) = default;
 };
-
-// "YYYY-MM-DDTHH:MM:SSZ", whole seconds, UTC.
-std::string format_utc(SysTime time);
-std::optional<SysTime> parse_utc(std::string_view text);
 
 // The webhook body, exactly DESIGN.md's object; a story_update adds
 // "member_count" and "sources". The jsonl sink writes the same object.

@@ -35,7 +35,7 @@ nlohmann::ordered_json item_json(const feeds::ParsedFeed& feed, const feeds::Fee
       {"title", item.title},
       {"link", item.link},
       {"guid", item.guid},
-      {"published", item.published ? nlohmann::ordered_json(feeds::format_rfc3339_utc(*item.published))
+      {"published", item.published ? nlohmann::ordered_json(format_utc(*item.published))
                                    : nlohmann::ordered_json(nullptr)},
       {"authors", item.authors},
       {"categories", item.categories},

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "alerts/alert.hpp"
 #include "alerts/outbox.hpp"
+#include "common/time.hpp"
 #include "config/loader.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/state_directory.hpp"
@@ -15,11 +15,11 @@ namespace newsmon::daemon {
 namespace {
 
 std::string time_or_dash(const std::optional<SysTime>& time) {
-  return time ? alerts::format_utc(*time) : "-";
+  return time ? format_utc(*time) : "-";
 }
 
 nlohmann::json time_or_null(const std::optional<SysTime>& time) {
-  return time ? nlohmann::json(alerts::format_utc(*time)) : nlohmann::json(nullptr);
+  return time ? nlohmann::json(format_utc(*time)) : nlohmann::json(nullptr);
 }
 
 }  // namespace

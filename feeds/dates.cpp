@@ -509,19 +509,5 @@ ItemDate resolve_item_date(std::optional<std::string_view> text, SysTime fetch_t
   return {*parsed, DateQuality::ok};
 }
 
-std::string format_rfc3339_utc(SysTime time) {
-  const auto secs = floor<seconds>(time);
-  const auto days = floor<std::chrono::days>(secs);
-  const year_month_day ymd{days};
-  const hh_mm_ss hms{secs - days};
-  std::array<char, 32> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
-  return buffer.data();
-}
-
-std::string format_day_utc(SysTime time) { return format_rfc3339_utc(time).substr(0, 10); }
 
 }  // namespace newsmon::feeds

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/clock.hpp"
+#include "common/time.hpp"
 
 namespace newsmon::feeds {
 
@@ -40,7 +41,5 @@ struct ItemDate {
 // or in the future beyond k_future_tolerance.
 ItemDate resolve_item_date(std::optional<std::string_view> text, SysTime fetch_time);
 
-std::string format_rfc3339_utc(SysTime time);  // YYYY-MM-DDTHH:MM:SSZ
-std::string format_day_utc(SysTime time);      // YYYY-MM-DD
 
 }  // namespace newsmon::feeds

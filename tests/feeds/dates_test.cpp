@@ -105,10 +105,10 @@ TEST(ParseDate, ReadsEveryFormFeedsUse) {
     SCOPED_TRACE(c.text);
     const auto parsed = parse_date(c.text);
     if (c.utc == nullptr) {
-      EXPECT_FALSE(parsed.has_value()) << format_rfc3339_utc(*parsed);
+      EXPECT_FALSE(parsed.has_value()) << format_utc(*parsed);
     } else {
       ASSERT_TRUE(parsed.has_value());
-      EXPECT_EQ(format_rfc3339_utc(*parsed), c.utc);
+      EXPECT_EQ(format_utc(*parsed), c.utc);
     }
   }
 }
@@ -145,12 +145,12 @@ TEST(ResolveItemDate, FutureBeyondToleranceIsClampedAndFlagged) {
 TEST(ResolveItemDate, PastIsKept) {
   const auto date = resolve_item_date("Mon, 04 Mar 2024 23:30:00 -0100", k_fetch);
   EXPECT_EQ(date.quality, DateQuality::ok);
-  EXPECT_EQ(format_rfc3339_utc(date.time), "2024-03-05T00:30:00Z");
+  EXPECT_EQ(format_utc(date.time), "2024-03-05T00:30:00Z");
 }
 
 TEST(FormatDate, Rfc3339AndDay) {
   const SysTime t = sys_days{1999y / December / 31} + 23h + 59min + 58s + 900ms;
-  EXPECT_EQ(format_rfc3339_utc(t), "1999-12-31T23:59:58Z");
+  EXPECT_EQ(format_utc(t), "1999-12-31T23:59:58Z");
   EXPECT_EQ(format_day_utc(t), "1999-12-31");
 }
 

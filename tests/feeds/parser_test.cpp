@@ -112,7 +112,7 @@ TEST(ParseFeed, RssItemFieldsAndDatedArticle) {
   EXPECT_EQ(item.link, "https://example.com/a");
   EXPECT_EQ(item.guid, "id-1");
   ASSERT_TRUE(item.published.has_value());
-  EXPECT_EQ(format_rfc3339_utc(*item.published), "2024-03-05T11:00:00Z");
+  EXPECT_EQ(format_utc(*item.published), "2024-03-05T11:00:00Z");
   EXPECT_EQ(item.date_quality, DateQuality::ok);
   EXPECT_EQ(item.authors, std::vector<std::string>{"ed@example.com (Ed)"});
   EXPECT_EQ(item.categories, (std::vector<std::string>{"World", "Asia"}));
@@ -141,7 +141,7 @@ TEST(ParseFeed, UndeclaredUsualPrefixesAreRead) {
       "</media:description></item>"));
   ASSERT_EQ(feed.items.size(), 1u);
   EXPECT_EQ(feed.items[0].authors, std::vector<std::string>{"Bob"});
-  EXPECT_EQ(format_rfc3339_utc(*feed.items[0].published), "2010-02-03T04:05:06Z");
+  EXPECT_EQ(format_utc(*feed.items[0].published), "2010-02-03T04:05:06Z");
   EXPECT_EQ(feed.items[0].article, " date 2010-02-03 body");
 }
 
@@ -168,7 +168,7 @@ TEST(ParseFeed, AtomTextConstructsAndXmlBase) {
   EXPECT_EQ(first.title, "a < b");
   EXPECT_EQ(first.link, "https://example.org/blog/2024/post.html");
   EXPECT_EQ(first.guid, "tag:example.org,2024:1");
-  EXPECT_EQ(format_rfc3339_utc(*first.published), "2024-02-29T08:00:00Z");
+  EXPECT_EQ(format_utc(*first.published), "2024-02-29T08:00:00Z");
   EXPECT_EQ(first.authors, std::vector<std::string>{"Feed Author"});
   EXPECT_EQ(first.categories, std::vector<std::string>{"tech"});
   EXPECT_EQ(first.article, " date 2024-02-29 One & two\n\nThree");
@@ -330,7 +330,7 @@ TEST(ParseFeed, JsonFeedFields) {
   EXPECT_EQ(feed.items[0].guid, "42");
   EXPECT_EQ(feed.items[0].link, "https://j.example/p/1");
   EXPECT_EQ(feed.items[0].article, " date 2020-01-02 A\n\nB & C");
-  EXPECT_EQ(format_rfc3339_utc(*feed.items[0].published), "2020-01-02T04:04:05Z");
+  EXPECT_EQ(format_utc(*feed.items[0].published), "2020-01-02T04:04:05Z");
   EXPECT_EQ(feed.items[0].categories, (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(feed.items[0].authors, std::vector<std::string>{"Item Person"});
   EXPECT_EQ(feed.items[1].link, "https://else.example/");

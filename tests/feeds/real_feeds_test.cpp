@@ -164,7 +164,7 @@ TEST(RealFeeds, FormatCountAndSampledItems) {
         EXPECT_FALSE(item.published.has_value());
       } else {
         ASSERT_TRUE(item.published.has_value());
-        EXPECT_EQ(format_rfc3339_utc(*item.published), expected.published);
+        EXPECT_EQ(format_utc(*item.published), expected.published);
       }
       std::string article = expected.article;
       if (article.rfind("file:", 0) == 0) {
