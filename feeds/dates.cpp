@@ -1,7 +1,6 @@
 #include "feeds/dates.hpp"
 
 #include <array>
-#include <cstdio>
 #include <vector>
 
 namespace newsmon::feeds {
