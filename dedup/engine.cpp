@@ -2,13 +2,16 @@
 #include <cstdlib>
 #include <cmath>
 #include <map>
+#include <string_view>
 #include <unordered_map>
 
 #include "common/sqlite.hpp"
 #include "dedup/boilerplate.hpp"
 #include "dedup/dedup.hpp"
 #include "dedup/flat_counter.hpp"
+#include "dedup/flat_map.hpp"
 #include "dedup/flat_multimap.hpp"
+#include "dedup/term_vector.hpp"
 
 namespace newsmon::dedup {
 namespace {
@@ -51,14 +54,17 @@ Millis to_millis(SysTime time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
+// One article in the window. Its signature, packed terms and id live in
+// side tables (below), so the hot fields stay in one cache line.
 struct Slot {
-  std::string id;
   Millis time_ms = 0;
   std::uint64_t seq = 0;
   std::uint64_t story = 0;
   std::uint64_t text_hash = 0;
-  Signature signature;
-  PackedTerms terms;
+  std::uint32_t id_offset = 0;  // in its time bucket's id arena
+  std::uint32_t id_length = 0;
+  float term_scale = 0;
+  std::uint8_t term_count = 0;
   bool live = false;
   bool in_lsh = false;
 };
@@ -66,6 +72,9 @@ struct Slot {
 struct ItemBucket {
   std::vector<std::uint32_t> slots;
   std::size_t head = 0;  // slots before it were evicted for capacity
+  // The ids of the bucket's items, back to back: one allocation per bucket
+  // instead of a string per article; it leaves with the bucket.
+  std::string ids;
   // Document frequencies this bucket contributed, subtracted when it leaves.
   FlatCounter df;
   std::uint64_t documents = 0;
@@ -84,7 +93,7 @@ struct KeyBucket {
 struct Story {
   std::string id;
   std::uint32_t members = 0;
-  std::vector<std::string> feeds;
+  std::vector<std::uint32_t> feeds;  // feed numbers (Impl::feed_number)
   Millis last_ms = 0;
 };
 
@@ -110,6 +119,7 @@ class DedupEngine::Impl {
     m_options.capacity = std::max<std::uint64_t>(m_options.capacity, 1);
     m_item_bucket_ms = std::max<Millis>(1, m_options.window.count() / k_buckets);
     m_key_bucket_ms = std::max<Millis>(1, m_options.key_retention.count() / k_buckets);
+    m_stories_mode = m_options.mode == config::DedupMode::stories;
   }
 
   const DedupOptions& options() const { return m_options; }
@@ -125,8 +135,14 @@ class DedupEngine::Impl {
       m_background.add(count.term, count.count);
     };
     loader.story = [this](StoredStory&& stored) {
-      m_stories[stored.story] =
-          Story{std::move(stored.id), stored.members, std::move(stored.feeds), stored.last_ms};
+      Story& story = m_stories[stored.story];
+      story.id = std::move(stored.id);
+      story.members = stored.members;
+      story.last_ms = stored.last_ms;
+      story.feeds.clear();
+      for (const std::string& feed : stored.feeds) {
+        story.feeds.push_back(feed_number(feed));
+      }
       key_bucket(stored.last_ms).stories.push_back(stored.story);
     };
     loader.key = [this](const StoredKey& key) {
@@ -135,8 +151,8 @@ class DedupEngine::Impl {
     };
     loader.boilerplate = [this](const StoredBoilerplate& unit) { m_boilerplate.restore(unit); };
     loader.item = [this](StoredItem&& item) {
-      insert_slot(std::move(item.id), item.time_ms, item.seq, item.story, item.text_hash,
-                  item.signature, item.terms, item.df_terms, true);
+      insert_slot(item.id, item.time_ms, item.seq, item.story, item.text_hash, item.signature,
+                  item.terms, item.df_terms, true);
     };
     // The window's document frequencies are the sum of its buckets': summed
     // once per bucket term after loading rather than once per article term.
@@ -160,8 +176,8 @@ class DedupEngine::Impl {
       if (key == 0) {
         continue;
       }
-      if (auto found = m_keys.find(key); found != m_keys.end()) {
-        return repeat(found->second.story, item_key, url_key, time_ms);
+      if (const KeyEntry* found = m_keys.find(key)) {
+        return repeat(found->story, item_key, url_key, time_ms);
       }
     }
 
@@ -209,10 +225,11 @@ class DedupEngine::Impl {
     Signature signature = make_signature(m_scratch.shingles);
     std::vector<TermCount>& counts = m_scratch.counts;
     std::vector<WeightedTerm>& query = m_scratch.query;
+    std::vector<WeightedTerm>& terms = m_scratch.terms;
     counts.clear();
     query.clear();
-    std::vector<WeightedTerm> terms;
-    if (m_options.mode == config::DedupMode::stories) {
+    terms.clear();
+    if (m_stories_mode) {
       count_terms(title, body, counts);
       std::vector<double>& idf = m_scratch.idf;
       idf.resize(counts.size());
@@ -221,16 +238,14 @@ class DedupEngine::Impl {
         idf[i] = inverse_document_frequency(documents, document_frequency(counts[i].term));
       }
       weigh_terms(counts, idf, counts.size(), query);
-      heaviest(query, k_vector_terms, terms);
-      std::sort(terms.begin(), terms.end(),
-                [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
+      heaviest_first(query, k_vector_terms, terms);
     }
 
     Candidate best;
     bool exact = false;
     if (text_hash != 0) {
-      if (auto found = m_text.find(text_hash); found != m_text.end() && in_window(found->second, time_ms)) {
-        best = Candidate{found->second, 1.0};
+      if (const std::uint32_t* found = m_text.find(text_hash); found && in_window(*found, time_ms)) {
+        best = Candidate{*found, 1.0};
         exact = true;
       }
     }
@@ -244,8 +259,8 @@ class DedupEngine::Impl {
         best = copy;
       }
     }
-    if (best.slot == k_no_slot && m_options.mode == config::DedupMode::stories) {
-      Candidate coverage = best_coverage(query, time_ms);
+    if (best.slot == k_no_slot && m_stories_mode) {
+      Candidate coverage = best_coverage(query, terms, time_ms);
       closest = std::max(closest, coverage.score);
       if (coverage.score >= story_threshold()) {
         best = coverage;
@@ -258,7 +273,7 @@ class DedupEngine::Impl {
       const Slot& match = m_slots[best.slot];
       story_no = match.story;
       decision.kind = DedupDecision::Kind::duplicate;
-      decision.duplicate_of = match.id;
+      decision.duplicate_of = std::string(slot_id(best.slot));
       decision.score = best.score;
     } else {
       story_no = m_clock.next_story++;
@@ -267,9 +282,7 @@ class DedupEngine::Impl {
     }
     const std::size_t sources_before = m_stories[story_no].feeds.size();
     Story& story = join_story(story_no, item, time_ms);
-    decision.story_id = story.id;
-    decision.story_members = story.members;
-    decision.story_feeds = story.feeds;
+    describe_story(story, decision);
     decision.new_source = story.feeds.size() > sources_before;
 
     // Record: store first (it may throw), then memory.
@@ -289,8 +302,7 @@ class DedupEngine::Impl {
       }
     }
     put_keys(story_no, item_key, url_key, time_ms);
-    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, terms, df_terms,
-                !exact);
+    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, terms, df_terms, !exact);
     if (m_store) {
       m_store->put_clock(m_clock);
     }
@@ -304,16 +316,12 @@ class DedupEngine::Impl {
     stats.keys = m_keys.size();
     stats.stories = m_stories.size();
     stats.terms = m_df.size();
-    std::size_t bytes = m_slots.capacity() * sizeof(Slot) + m_lsh.bytes() +
+    std::size_t bytes = m_slots.capacity() * sizeof(Slot) +
+                        m_signatures.capacity() * sizeof(Signature) +
+                        m_term_words.capacity() * sizeof(std::uint32_t) +
+                        m_marks.capacity() * sizeof(std::uint32_t) + m_lsh.bytes() +
                         m_free.capacity() * sizeof(std::uint32_t);
-    for (const Slot& slot : m_slots) {
-      bytes += slot.terms.bytes();
-      bytes += slot.id.capacity() > 15 ? slot.id.capacity() + 1 : 0;
-    }
-    // unordered_map nodes: key + value + next pointer + cached hash, rounded
-    // up by malloc; plus one pointer per bucket.
-    bytes += m_keys.size() * 48 + m_keys.bucket_count() * 8;
-    bytes += m_text.size() * 32 + m_text.bucket_count() * 8;
+    bytes += m_keys.bytes() + m_text.bytes() + m_stories.bytes();
     bytes += m_df.bytes() + m_background.bytes();
     bytes += m_posting_index.bytes() + m_posting_lists.capacity() * sizeof(Postings) +
              m_free_postings.capacity() * sizeof(std::uint32_t);
@@ -321,13 +329,18 @@ class DedupEngine::Impl {
       bytes += postings.slots.capacity() * sizeof(std::uint32_t);
     }
     for (const auto& [index, bucket] : m_item_buckets) {
-      bytes += 64 + bucket.slots.capacity() * 4 + bucket.df.bytes();
+      bytes += 64 + bucket.slots.capacity() * 4 + bucket.ids.capacity() + bucket.df.bytes();
     }
     for (const auto& [index, bucket] : m_key_buckets) {
       bytes += 64 + (bucket.keys.capacity() + bucket.stories.capacity()) * 8;
     }
-    for (const auto& [number, story] : m_stories) {
-      bytes += 96 + story.feeds.capacity() * 32;
+    // Story ids and feed lists beyond what fits in the map's entries.
+    m_stories.for_each([&](std::uint64_t, const Story& story) {
+      bytes += (story.id.capacity() > 15 ? story.id.capacity() + 1 : 0) +
+               story.feeds.capacity() * sizeof(std::uint32_t);
+    });
+    for (const std::string& feed : m_feed_names) {
+      bytes += 64 + feed.capacity();
     }
     bytes += m_boilerplate.bytes();
     stats.bytes = bytes;
@@ -360,22 +373,45 @@ class DedupEngine::Impl {
 
   double story_threshold() const { return m_options.threshold.value_or(k_default_story_threshold); }
 
+  std::string_view slot_id(std::uint32_t index) const {
+    const Slot& slot = m_slots[index];
+    auto bucket = m_item_buckets.find(floor_div(slot.time_ms, m_item_bucket_ms));
+    return std::string_view(bucket->second.ids).substr(slot.id_offset, slot.id_length);
+  }
+
+  std::uint32_t feed_number(const std::string& feed) {
+    auto [found, added] = m_feed_numbers.try_emplace(feed, static_cast<std::uint32_t>(m_feed_names.size()));
+    if (added) {
+      m_feed_names.push_back(feed);
+    }
+    return found->second;
+  }
+
+  void describe_story(const Story& story, DedupDecision& decision) const {
+    decision.story_id = story.id;
+    decision.story_members = story.members;
+    decision.story_feeds.clear();
+    for (std::uint32_t feed : story.feeds) {
+      decision.story_feeds.push_back(m_feed_names[feed]);
+    }
+  }
+
   Candidate best_copy(const Signature& signature, Millis time_ms) {
     Candidate best;
     if (signature.shingles == 0) {
       return best;
     }
-    ++m_visit_epoch;
+    next_epoch();
     auto keys = band_keys(signature);
     for (std::uint64_t key : keys) {
       m_lsh.find(static_cast<std::uint32_t>(key), [&](std::uint32_t slot) {
-        if (m_visited[slot] == m_visit_epoch || !in_window(slot, time_ms)) {
+        if (mark_epoch(slot) == m_visit_epoch || !in_window(slot, time_ms)) {
           return;
         }
-        m_visited[slot] = m_visit_epoch;
-        Similarity similarity = estimate(signature, m_slots[slot].signature);
-        bool long_enough =
-            std::min(signature.shingles, m_slots[slot].signature.shingles) >= k_min_containment_shingles;
+        m_marks[slot] = m_visit_epoch << 8;
+        const Signature& other = m_signatures[slot];
+        Similarity similarity = estimate(signature, other);
+        bool long_enough = std::min(signature.shingles, other.shingles) >= k_min_containment_shingles;
         double score = long_enough ? similarity.containment : similarity.jaccard;
         if (score > best.score) {
           best = Candidate{slot, score};
@@ -389,19 +425,31 @@ class DedupEngine::Impl {
     return m_df.get(term) + m_background.get(term);
   }
 
-  Candidate best_coverage(std::span<const WeightedTerm> terms, Millis time_ms) {
+  // Per slot: the last query that reached it (high 24 bits) and how many of
+  // that query's probe terms it is indexed under (low 8).
+  std::uint32_t mark_epoch(std::uint32_t slot) const { return m_marks[slot] >> 8; }
+
+  void next_epoch() {
+    if (++m_visit_epoch == (1u << 24)) {
+      std::fill(m_marks.begin(), m_marks.end(), 0u);
+      m_visit_epoch = 1;
+    }
+  }
+
+  Candidate best_coverage(std::span<const WeightedTerm> query,
+                          std::span<const WeightedTerm> heaviest, Millis time_ms) {
     Candidate best;
-    if (terms.empty()) {
+    if (query.empty()) {
       return best;
     }
-    ++m_visit_epoch;
+    next_epoch();
     m_candidates.clear();
     // Count, per candidate, how many of the query's heaviest terms it is
     // indexed under; only those sharing several get the full cosine. One
     // shared rare word is what same-topic articles have in common too.
-    heaviest(terms, k_query_terms, m_scratch.top);
-    for (const WeightedTerm& term : m_scratch.top) {
-      std::uint32_t list = m_posting_index.get(term.term);
+    const std::size_t probes = std::min(k_query_terms, heaviest.size());
+    for (std::size_t p = 0; p < probes; ++p) {
+      std::uint32_t list = m_posting_index.get(term_prefix(heaviest[p].term));
       if (list == 0) {
         continue;
       }
@@ -413,21 +461,30 @@ class DedupEngine::Impl {
           continue;
         }
         ++scanned;
-        if (m_visited[slot] != m_visit_epoch) {
-          m_visited[slot] = m_visit_epoch;
-          m_hits[slot] = 0;
+        std::uint32_t& mark = m_marks[slot];
+        if ((mark >> 8) != m_visit_epoch) {
+          mark = m_visit_epoch << 8;
           m_candidates.push_back(slot);
         }
-        ++m_hits[slot];
+        if ((mark & 0xFFu) != 0xFFu) {
+          ++mark;
+        }
       }
     }
+    bool query_ready = false;
     for (std::uint32_t slot : m_candidates) {
-      if (m_hits[slot] < k_min_shared_terms || !in_window(slot, time_ms)) {
+      if ((m_marks[slot] & 0xFFu) < k_min_shared_terms || !in_window(slot, time_ms)) {
         continue;
+      }
+      if (!query_ready) {
+        m_query.assign(query);
+        query_ready = true;
       }
       const Slot& candidate = m_slots[slot];
       double distance = static_cast<double>(std::llabs(time_ms - candidate.time_ms));
-      double score = cosine(terms, candidate.terms) * std::exp2(-distance / k_score_half_life_ms);
+      double score = m_query.dot(&m_term_words[static_cast<std::size_t>(slot) * k_vector_terms],
+                                 candidate.term_count, candidate.term_scale) *
+                     std::exp2(-distance / k_score_half_life_ms);
       if (score > best.score) {
         best = Candidate{slot, score};
       }
@@ -435,9 +492,9 @@ class DedupEngine::Impl {
     return best;
   }
 
-  // The n heaviest of `terms`, in no particular order, into `out`.
-  static void heaviest(std::span<const WeightedTerm> terms, std::size_t n,
-                       std::vector<WeightedTerm>& out) {
+  // The n heaviest of `terms`, heaviest first (ties by term id), into `out`.
+  static void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n,
+                             std::vector<WeightedTerm>& out) {
     out.assign(terms.begin(), terms.end());
     auto heavier = [](const WeightedTerm& a, const WeightedTerm& b) {
       return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
@@ -446,6 +503,7 @@ class DedupEngine::Impl {
       std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), heavier);
       out.resize(n);
     }
+    std::sort(out.begin(), out.end(), heavier);
   }
 
   DedupDecision repeat(std::uint64_t story_no, std::uint64_t item_key, std::uint64_t url_key,
@@ -453,12 +511,9 @@ class DedupEngine::Impl {
     DedupDecision decision;
     decision.kind = DedupDecision::Kind::repeat;
     decision.score = 1.0;
-    auto found = m_stories.find(story_no);
-    if (found != m_stories.end()) {
-      decision.story_id = found->second.id;
-      decision.duplicate_of = found->second.id;
-      decision.story_members = found->second.members;
-      decision.story_feeds = found->second.feeds;
+    if (const Story* found = m_stories.find(story_no)) {
+      describe_story(*found, decision);
+      decision.duplicate_of = found->id;
     }
     // Keys live while they are still being seen, so an item that stays in
     // its feed longer than the retention is not alerted again. Refreshing at
@@ -468,8 +523,8 @@ class DedupEngine::Impl {
       if (key == 0) {
         continue;
       }
-      auto entry = m_keys.find(key);
-      if (entry == m_keys.end() || time_ms - entry->second.time_ms > refresh_after) {
+      const KeyEntry* entry = m_keys.find(key);
+      if (entry == nullptr || time_ms - entry->time_ms > refresh_after) {
         put_key(key, story_no, time_ms);
       }
     }
@@ -482,16 +537,21 @@ class DedupEngine::Impl {
       story.id = item.id;
     }
     ++story.members;
-    if (std::find(story.feeds.begin(), story.feeds.end(), item.feed) == story.feeds.end()) {
-      story.feeds.push_back(item.feed);
+    std::uint32_t feed = feed_number(item.feed);
+    if (std::find(story.feeds.begin(), story.feeds.end(), feed) == story.feeds.end()) {
+      story.feeds.push_back(feed);
     }
     story.last_ms = std::max(story.last_ms, time_ms);
     key_bucket(story.last_ms).stories.push_back(story_no);
     return story;
   }
 
-  static StoredStory to_stored(std::uint64_t story_no, const Story& story) {
-    return StoredStory{story_no, story.id, story.members, story.feeds, story.last_ms};
+  StoredStory to_stored(std::uint64_t story_no, const Story& story) const {
+    StoredStory stored{story_no, story.id, story.members, {}, story.last_ms};
+    for (std::uint32_t feed : story.feeds) {
+      stored.feeds.push_back(m_feed_names[feed]);
+    }
+    return stored;
   }
 
   void put_keys(std::uint64_t story_no, std::uint64_t item_key, std::uint64_t url_key, Millis time_ms) {
@@ -507,12 +567,12 @@ class DedupEngine::Impl {
     }
     m_keys[key] = KeyEntry{story_no, time_ms};
     key_bucket(time_ms).keys.push_back(key);
-    auto story = m_stories.find(story_no);
-    if (story != m_stories.end() && story->second.last_ms < time_ms) {
-      story->second.last_ms = time_ms;
+    Story* story = m_stories.find(story_no);
+    if (story != nullptr && story->last_ms < time_ms) {
+      story->last_ms = time_ms;
       key_bucket(time_ms).stories.push_back(story_no);
       if (m_store) {
-        m_store->put_story(to_stored(story_no, story->second));
+        m_store->put_story(to_stored(story_no, *story));
       }
     }
   }
@@ -521,7 +581,9 @@ class DedupEngine::Impl {
 
   static Millis floor_div(Millis a, Millis b) { return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0); }
 
-  void insert_slot(std::string id, Millis time_ms, std::uint64_t seq,
+  // `terms`: the article's k_vector_terms heaviest, heaviest first (what the
+  // store keeps); its first k_index_terms are the ones it is indexed under.
+  void insert_slot(std::string_view id, Millis time_ms, std::uint64_t seq,
                    std::uint64_t story, std::uint64_t text_hash, const Signature& signature,
                    std::span<const WeightedTerm> terms, std::span<const std::uint32_t> df_terms,
                    bool index_copy) {
@@ -532,19 +594,24 @@ class DedupEngine::Impl {
     } else {
       index = static_cast<std::uint32_t>(m_slots.size());
       m_slots.emplace_back();
-      m_visited.push_back(0);
-      m_hits.push_back(0);
+      m_signatures.emplace_back();
+      m_marks.push_back(0);
+      if (m_stories_mode) {
+        m_term_words.resize(m_term_words.size() + k_vector_terms);
+      }
     }
+    ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
     Slot& slot = m_slots[index];
-    slot.id = std::move(id);
     slot.time_ms = time_ms;
     slot.seq = seq;
     slot.story = story;
     slot.text_hash = text_hash;
-    slot.signature = signature;
-    slot.terms = PackedTerms(terms);
+    slot.id_offset = static_cast<std::uint32_t>(bucket.ids.size());
+    slot.id_length = static_cast<std::uint32_t>(id.size());
+    bucket.ids.append(id);
     slot.live = true;
     slot.in_lsh = index_copy && signature.shingles > 0;
+    m_signatures[index] = signature;
     ++m_live;
     if (slot.in_lsh) {
       for (std::uint64_t key : band_keys(signature)) {
@@ -554,12 +621,15 @@ class DedupEngine::Impl {
     if (text_hash != 0 && index_copy) {
       m_text[text_hash] = index;
     }
-    slot.terms.unpack(m_scratch.unpacked);
-    heaviest(m_scratch.unpacked, k_index_terms, m_scratch.top);
-    for (const WeightedTerm& term : m_scratch.top) {
-      postings_of(term.term).slots.push_back(index);
+    if (m_stories_mode) {
+      const std::size_t count = std::min(terms.size(), k_vector_terms);
+      slot.term_count = static_cast<std::uint8_t>(count);
+      std::uint32_t* words = &m_term_words[static_cast<std::size_t>(index) * k_vector_terms];
+      slot.term_scale = pack_terms(terms.first(count), words);
+      for (std::size_t i = 0; i < std::min(count, k_index_terms); ++i) {
+        postings_of(PackedTermWord::prefix(words[i])).slots.push_back(index);
+      }
     }
-    ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
     bucket.slots.push_back(index);
     if (!df_terms.empty()) {
       for (std::uint32_t term : df_terms) {
@@ -575,9 +645,9 @@ class DedupEngine::Impl {
     }
   }
 
-  // The posting list of `term`, created empty if it has none.
-  Postings& postings_of(std::uint32_t term) {
-    if (std::uint32_t list = m_posting_index.get(term); list != 0) {
+  // The posting list of `prefix`, created empty if it has none.
+  Postings& postings_of(std::uint32_t prefix) {
+    if (std::uint32_t list = m_posting_index.get(prefix); list != 0) {
       return m_posting_lists[list - 1];
     }
     std::uint32_t list = 0;
@@ -588,7 +658,7 @@ class DedupEngine::Impl {
       list = static_cast<std::uint32_t>(m_posting_lists.size());
       m_posting_lists.emplace_back();
     }
-    m_posting_index.add(term, list + 1);
+    m_posting_index.add(prefix, list + 1);
     return m_posting_lists[list];
   }
 
@@ -598,17 +668,18 @@ class DedupEngine::Impl {
       return;
     }
     if (slot.in_lsh) {
-      for (std::uint64_t key : band_keys(slot.signature)) {
+      for (std::uint64_t key : band_keys(m_signatures[index])) {
         m_lsh.erase(static_cast<std::uint32_t>(key), index);
       }
     }
-    if (auto found = m_text.find(slot.text_hash); found != m_text.end() && found->second == index) {
-      m_text.erase(found);
+    if (const std::uint32_t* found = m_text.find(slot.text_hash); found && *found == index) {
+      m_text.erase(slot.text_hash);
     }
-    slot.terms.unpack(m_scratch.unpacked);
-    heaviest(m_scratch.unpacked, k_index_terms, m_scratch.top);
-    for (const WeightedTerm& term : m_scratch.top) {
-      std::uint32_t list = m_posting_index.get(term.term);
+    const std::uint32_t* words =
+        m_stories_mode ? &m_term_words[static_cast<std::size_t>(index) * k_vector_terms] : nullptr;
+    for (std::size_t i = 0; words != nullptr && i < std::min<std::size_t>(slot.term_count, k_index_terms); ++i) {
+      const std::uint32_t prefix = PackedTermWord::prefix(words[i]);
+      std::uint32_t list = m_posting_index.get(prefix);
       if (list == 0) {
         continue;
       }
@@ -623,7 +694,7 @@ class DedupEngine::Impl {
         postings.slots.clear();
         postings.slots.shrink_to_fit();
         postings.dead = 0;
-        m_posting_index.subtract(term.term, list);
+        m_posting_index.subtract(prefix, list);
         m_free_postings.push_back(list - 1);
       } else if (postings.dead * 2 > postings.slots.size()) {
         std::erase(postings.slots, k_no_slot);
@@ -632,9 +703,7 @@ class DedupEngine::Impl {
     }
     slot.live = false;
     slot.in_lsh = false;
-    slot.id.clear();
-    slot.id.shrink_to_fit();
-    slot.terms = PackedTerms();
+    slot.term_count = 0;
     m_free.push_back(index);
     --m_live;
   }
@@ -704,15 +773,15 @@ class DedupEngine::Impl {
       }
       KeyBucket& bucket = m_key_buckets.begin()->second;
       for (std::uint64_t key : bucket.keys) {
-        auto found = m_keys.find(key);
-        if (found != m_keys.end() && found->second.time_ms < end) {
-          m_keys.erase(found);
+        const KeyEntry* found = m_keys.find(key);
+        if (found != nullptr && found->time_ms < end) {
+          m_keys.erase(key);
         }
       }
       for (std::uint64_t story : bucket.stories) {
-        auto found = m_stories.find(story);
-        if (found != m_stories.end() && found->second.last_ms < end) {
-          m_stories.erase(found);
+        const Story* found = m_stories.find(story);
+        if (found != nullptr && found->last_ms < end) {
+          m_stories.erase(story);
         }
       }
       m_key_buckets.erase(m_key_buckets.begin());
@@ -746,32 +815,40 @@ class DedupEngine::Impl {
   std::unique_ptr<WindowStore> m_store;
   Millis m_item_bucket_ms = 1;
   Millis m_key_bucket_ms = 1;
+  bool m_stories_mode = false;
   StoredClock m_clock;
 
+  // The window's articles by slot, with their side tables: signatures, and
+  // in stories mode k_vector_terms packed term words per slot.
   std::vector<Slot> m_slots;
+  std::vector<Signature> m_signatures;
+  std::vector<std::uint32_t> m_term_words;
   std::vector<std::uint32_t> m_free;
-  std::vector<std::uint32_t> m_visited;  // per slot: the last query that scored it
-  std::vector<std::uint8_t> m_hits;      // per slot: probe terms shared in that query
+  std::vector<std::uint32_t> m_marks;  // per slot, see mark_epoch()
   std::vector<std::uint32_t> m_candidates;
   std::uint32_t m_visit_epoch = 0;
   std::uint64_t m_live = 0;
   bool m_loading = false;
 
   FlatMultimap m_lsh;
-  std::unordered_map<std::uint64_t, std::uint32_t> m_text;
-  // Posting lists by term: a flat index from term to list number + 1 (0:
-  // none), the lists in one vector, freed list numbers reused.
+  FlatMap64<std::uint32_t> m_text;
+  // Posting lists by term prefix: a flat index from prefix to list number +
+  // 1 (0: none), the lists in one vector, freed list numbers reused.
   FlatCounter m_posting_index;
   std::vector<Postings> m_posting_lists;
   std::vector<std::uint32_t> m_free_postings;
+  QueryVector m_query;
   FlatCounter m_df;
   std::uint64_t m_documents = 0;
   FlatCounter m_background;
   std::map<Millis, ItemBucket> m_item_buckets;
 
-  std::unordered_map<std::uint64_t, KeyEntry> m_keys;
-  std::unordered_map<std::uint64_t, Story> m_stories;
+  FlatMap64<KeyEntry> m_keys;
+  FlatMap64<Story> m_stories;
   std::map<Millis, KeyBucket> m_key_buckets;
+  // Feeds by number: stories list their sources as numbers.
+  std::unordered_map<std::string, std::uint32_t> m_feed_numbers;
+  std::vector<std::string> m_feed_names;
 
   BoilerplateFilter m_boilerplate;
 
@@ -786,8 +863,7 @@ class DedupEngine::Impl {
     std::vector<TermCount> counts;
     std::vector<double> idf;
     std::vector<WeightedTerm> query;
-    std::vector<WeightedTerm> top;
-    std::vector<WeightedTerm> unpacked;
+    std::vector<WeightedTerm> terms;
     std::vector<std::uint32_t> df_terms;
   } m_scratch;
 };
