@@ -16,36 +16,40 @@ bool BoilerplateFilter::is_boilerplate(const Units* units, std::uint64_t unit) {
   if (units == nullptr) {
     return false;
   }
-  auto count = units->find(unit);
-  return count != units->end() && count->second >= k_boilerplate_items;
+  const std::uint32_t* count = units->find(unit);
+  return count != nullptr && *count >= k_boilerplate_items;
 }
 
-std::vector<StoredBoilerplate> BoilerplateFilter::learn(const std::string& feed,
-                                                        std::span<const std::uint64_t> units) {
-  std::vector<std::uint64_t> distinct(units.begin(), units.end());
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+void BoilerplateFilter::learn(const std::string& feed, std::span<const std::uint64_t> units,
+                              std::vector<StoredBoilerplate>* changes) {
+  m_distinct.assign(units.begin(), units.end());
+  std::sort(m_distinct.begin(), m_distinct.end());
+  m_distinct.erase(std::unique(m_distinct.begin(), m_distinct.end()), m_distinct.end());
   auto& counts = m_feeds[feed];
-  std::vector<StoredBoilerplate> changed;
-  for (std::uint64_t unit : distinct) {
+  for (std::uint64_t unit : m_distinct) {
     std::uint32_t& count = counts[unit];
     // Counting stops once a unit is boilerplate: nothing more to learn.
     if (count <= k_boilerplate_items) {
       ++count;
-      changed.push_back(StoredBoilerplate{feed, unit, count});
-    }
-  }
-  if (counts.size() > k_max_units) {
-    for (auto it = counts.begin(); it != counts.end();) {
-      if (it->second == 1) {
-        changed.push_back(StoredBoilerplate{feed, it->first, 0});
-        it = counts.erase(it);
-      } else {
-        ++it;
+      if (changes != nullptr) {
+        changes->push_back(StoredBoilerplate{feed, unit, count});
       }
     }
   }
-  return changed;
+  if (counts.size() > k_max_units) {
+    m_distinct.clear();
+    counts.for_each([&](std::uint64_t unit, std::uint32_t count) {
+      if (count == 1) {
+        m_distinct.push_back(unit);
+      }
+    });
+    for (std::uint64_t unit : m_distinct) {
+      counts.erase(unit);
+      if (changes != nullptr) {
+        changes->push_back(StoredBoilerplate{feed, unit, 0});
+      }
+    }
+  }
 }
 
 void BoilerplateFilter::restore(const StoredBoilerplate& unit) {
@@ -57,7 +61,7 @@ void BoilerplateFilter::restore(const StoredBoilerplate& unit) {
 std::size_t BoilerplateFilter::bytes() const {
   std::size_t total = 0;
   for (const auto& [feed, counts] : m_feeds) {
-    total += feed.capacity() + counts.size() * 32 + counts.bucket_count() * 8;
+    total += feed.capacity() + counts.bytes();
   }
   return total;
 }

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dedup/flat_map.hpp"
 #include "dedup/window_store.hpp"
 
 namespace newsmon::dedup {
@@ -19,7 +20,7 @@ inline constexpr std::uint32_t k_boilerplate_items = 1;
 
 class BoilerplateFilter {
  public:
-  using Units = std::unordered_map<std::uint64_t, std::uint32_t>;
+  using Units = FlatMap64<std::uint32_t>;
 
   // The feed's learned lines, null when it has none: look it up once per
   // item, then test each line with is_boilerplate(units, line).
@@ -29,9 +30,11 @@ class BoilerplateFilter {
     return is_boilerplate(feed_units(feed), unit);
   }
 
-  // Counts one item's distinct units; returns the changed rows to persist
-  // (count 0: a unit forgotten when the feed's table outgrew its bound).
-  std::vector<StoredBoilerplate> learn(const std::string& feed, std::span<const std::uint64_t> units);
+  // Counts one item's distinct units; appends the changed rows to persist to
+  // `changes` unless it is null (count 0: a unit forgotten when the feed's
+  // table outgrew its bound).
+  void learn(const std::string& feed, std::span<const std::uint64_t> units,
+             std::vector<StoredBoilerplate>* changes);
 
   void restore(const StoredBoilerplate& unit);
   std::size_t bytes() const;
@@ -41,6 +44,7 @@ class BoilerplateFilter {
   // the table is this large the lines seen only once are dropped.
   static constexpr std::size_t k_max_units = 8192;
   std::unordered_map<std::string, Units> m_feeds;
+  std::vector<std::uint64_t> m_distinct;  // learn()'s buffer
 };
 
 }  // namespace newsmon::dedup

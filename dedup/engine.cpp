@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cmath>
 #include <map>
@@ -221,8 +222,13 @@ class DedupEngine::Impl {
     std::span<const Token> compared = body.empty() ? std::span<const Token>(title) : body;
 
     std::uint64_t text_hash = compared.empty() ? 0 : hash_tokens(compared);
-    shingle_hashes(compared, m_scratch.shingles);
-    Signature signature = make_signature(m_scratch.shingles);
+    // Stories mode needs no signature: a copy shares the rare terms its
+    // source is indexed under and scores near 1 on the coverage layer.
+    Signature signature;
+    if (!m_stories_mode) {
+      shingle_hashes(compared, m_scratch.shingles);
+      signature = make_signature(m_scratch.shingles);
+    }
     std::vector<TermCount>& counts = m_scratch.counts;
     std::vector<WeightedTerm>& query = m_scratch.query;
     std::vector<WeightedTerm>& terms = m_scratch.terms;
@@ -234,6 +240,10 @@ class DedupEngine::Impl {
       std::vector<double>& idf = m_scratch.idf;
       idf.resize(counts.size());
       const std::uint64_t documents = m_documents + m_clock.background_documents;
+      for (const TermCount& count : counts) {
+        m_df.prefetch(count.term);
+        m_background.prefetch(count.term);
+      }
       for (std::size_t i = 0; i < counts.size(); ++i) {
         idf[i] = inverse_document_frequency(documents, document_frequency(counts[i].term));
       }
@@ -252,7 +262,7 @@ class DedupEngine::Impl {
     // A new story still reports the closest miss: the score shows how near
     // it came to joining one.
     double closest = 0;
-    if (best.slot == k_no_slot) {
+    if (best.slot == k_no_slot && !m_stories_mode) {
       Candidate copy = best_copy(signature, time_ms);
       closest = copy.score;
       if (copy.score >= copy_threshold()) {
@@ -292,7 +302,9 @@ class DedupEngine::Impl {
       df_terms.push_back(count.term);
     }
     const std::uint64_t seq = m_clock.next_seq++;
-    auto boilerplate_changes = m_boilerplate.learn(feed_name, units);
+    std::vector<StoredBoilerplate>& boilerplate_changes = m_scratch.boilerplate_changes;
+    boilerplate_changes.clear();
+    m_boilerplate.learn(feed_name, units, m_store ? &boilerplate_changes : nullptr);
     if (m_store) {
       m_store->put_item(StoredItem{seq, item.id, feed_name, time_ms, story_no, text_hash,
                                    signature, terms, df_terms});
@@ -447,28 +459,47 @@ class DedupEngine::Impl {
     // Count, per candidate, how many of the query's heaviest terms it is
     // indexed under; only those sharing several get the full cosine. One
     // shared rare word is what same-topic articles have in common too.
+    // Three passes so the cache misses of one overlap: the index entries,
+    // then the lists' newest ends, then the candidates' marks.
     const std::size_t probes = std::min(k_query_terms, heaviest.size());
     for (std::size_t p = 0; p < probes; ++p) {
+      m_posting_index.prefetch(term_prefix(heaviest[p].term));
+    }
+    std::array<const std::vector<std::uint32_t>*, k_query_terms> lists{};
+    for (std::size_t p = 0; p < probes; ++p) {
       std::uint32_t list = m_posting_index.get(term_prefix(heaviest[p].term));
-      if (list == 0) {
+      if (list != 0) {
+        lists[p] = &m_posting_lists[list - 1].slots;
+        const std::uint32_t* newest = lists[p]->data() + lists[p]->size() - 1;
+        for (std::size_t back = 0; back < std::min<std::size_t>(lists[p]->size(), 64); back += 16) {
+          __builtin_prefetch(newest - back);
+        }
+      }
+    }
+    std::vector<std::uint32_t>& scan = m_scratch.scan;
+    scan.clear();
+    for (std::size_t p = 0; p < probes; ++p) {
+      if (lists[p] == nullptr) {
         continue;
       }
-      const auto& slots = m_posting_lists[list - 1].slots;
+      const auto& slots = *lists[p];
       std::size_t scanned = 0;
       for (auto it = slots.rbegin(); it != slots.rend() && scanned < k_posting_scan; ++it) {
-        std::uint32_t slot = *it;
-        if (slot == k_no_slot) {
-          continue;
+        if (*it != k_no_slot) {
+          ++scanned;
+          scan.push_back(*it);
+          __builtin_prefetch(&m_marks[*it]);
         }
-        ++scanned;
-        std::uint32_t& mark = m_marks[slot];
-        if ((mark >> 8) != m_visit_epoch) {
-          mark = m_visit_epoch << 8;
-          m_candidates.push_back(slot);
-        }
-        if ((mark & 0xFFu) != 0xFFu) {
-          ++mark;
-        }
+      }
+    }
+    for (std::uint32_t slot : scan) {
+      std::uint32_t& mark = m_marks[slot];
+      if ((mark >> 8) != m_visit_epoch) {
+        mark = m_visit_epoch << 8;
+        m_candidates.push_back(slot);
+      }
+      if ((mark & 0xFFu) != 0xFFu) {
+        ++mark;
       }
     }
     bool query_ready = false;
@@ -632,6 +663,10 @@ class DedupEngine::Impl {
     }
     bucket.slots.push_back(index);
     if (!df_terms.empty()) {
+      for (std::uint32_t term : df_terms) {
+        bucket.df.prefetch(term);
+        m_df.prefetch(term);
+      }
       for (std::uint32_t term : df_terms) {
         bucket.df.add(term, 1);
       }
@@ -865,6 +900,8 @@ class DedupEngine::Impl {
     std::vector<WeightedTerm> query;
     std::vector<WeightedTerm> terms;
     std::vector<std::uint32_t> df_terms;
+    std::vector<std::uint32_t> scan;
+    std::vector<StoredBoilerplate> boilerplate_changes;
   } m_scratch;
 };
 

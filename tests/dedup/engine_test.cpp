@@ -116,7 +116,9 @@ TEST(DedupEngine, SeedPairIsOneStoryInEitherOrder) {
       EXPECT_EQ(decision.kind, Kind::duplicate);
       EXPECT_EQ(decision.duplicate_of, "000");
       EXPECT_EQ(decision.story_id, "000");
-      EXPECT_GE(decision.score, k_default_copy_threshold);
+      // The layer that decides: copy containment, or (stories) the cosine.
+      EXPECT_GE(decision.score, mode == config::DedupMode::copies ? k_default_copy_threshold
+                                                                  : k_default_story_threshold);
     }
   }
 }
