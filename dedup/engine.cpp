@@ -2,6 +2,7 @@
 #include <array>
 #include <cstdlib>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -9,16 +10,16 @@
 #include "common/sqlite.hpp"
 #include "dedup/boilerplate.hpp"
 #include "dedup/dedup.hpp"
+#include "dedup/band_index.hpp"
 #include "dedup/flat_counter.hpp"
 #include "dedup/flat_map.hpp"
-#include "dedup/flat_multimap.hpp"
 #include "dedup/term_vector.hpp"
 
 namespace newsmon::dedup {
 namespace {
 
 using Millis = std::int64_t;
-constexpr std::uint32_t k_no_slot = FlatMultimap::k_empty;
+constexpr std::uint32_t k_no_slot = std::numeric_limits<std::uint32_t>::max();
 
 // Coverage layer sizes. An article keeps its k_vector_terms heaviest terms
 // (what cosine compares) and is indexed under its k_index_terms heaviest (in
@@ -416,6 +417,9 @@ class DedupEngine::Impl {
     next_epoch();
     auto keys = band_keys(signature);
     for (std::uint64_t key : keys) {
+      m_lsh.prefetch(static_cast<std::uint32_t>(key));
+    }
+    for (std::uint64_t key : keys) {
       m_lsh.find(static_cast<std::uint32_t>(key), [&](std::uint32_t slot) {
         if (mark_epoch(slot) == m_visit_epoch || !in_window(slot, time_ms)) {
           return;
@@ -625,10 +629,11 @@ class DedupEngine::Impl {
     } else {
       index = static_cast<std::uint32_t>(m_slots.size());
       m_slots.emplace_back();
-      m_signatures.emplace_back();
       m_marks.push_back(0);
       if (m_stories_mode) {
         m_term_words.resize(m_term_words.size() + k_vector_terms);
+      } else {
+        m_signatures.emplace_back();
       }
     }
     ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
@@ -641,11 +646,20 @@ class DedupEngine::Impl {
     slot.id_length = static_cast<std::uint32_t>(id.size());
     bucket.ids.append(id);
     slot.live = true;
-    slot.in_lsh = index_copy && signature.shingles > 0;
-    m_signatures[index] = signature;
+    slot.in_lsh = !m_stories_mode && index_copy && signature.shingles > 0;
+    if (!m_stories_mode) {
+      m_signatures[index] = signature;
+    }
     ++m_live;
     if (slot.in_lsh) {
-      for (std::uint64_t key : band_keys(signature)) {
+      if (m_lsh.full(k_lsh_bands)) {
+        rebuild_lsh();
+      }
+      auto keys = band_keys(signature);
+      for (std::uint64_t key : keys) {
+        m_lsh.prefetch(static_cast<std::uint32_t>(key));
+      }
+      for (std::uint64_t key : keys) {
         m_lsh.insert(static_cast<std::uint32_t>(key), index);
       }
     }
@@ -680,6 +694,19 @@ class DedupEngine::Impl {
     }
   }
 
+  // The band index keeps tags, not keys, so it grows by being rebuilt from
+  // the signatures: half again as large, which leaves it 60% full.
+  void rebuild_lsh() {
+    m_lsh = BandIndex(m_lsh.bucket_count() * 3 / 2 + 1);
+    for (std::uint32_t index = 0; index < m_slots.size(); ++index) {
+      if (m_slots[index].in_lsh) {
+        for (std::uint64_t key : band_keys(m_signatures[index])) {
+          m_lsh.insert(static_cast<std::uint32_t>(key), index);
+        }
+      }
+    }
+  }
+
   // The posting list of `prefix`, created empty if it has none.
   Postings& postings_of(std::uint32_t prefix) {
     if (std::uint32_t list = m_posting_index.get(prefix); list != 0) {
@@ -703,7 +730,11 @@ class DedupEngine::Impl {
       return;
     }
     if (slot.in_lsh) {
-      for (std::uint64_t key : band_keys(m_signatures[index])) {
+      auto keys = band_keys(m_signatures[index]);
+      for (std::uint64_t key : keys) {
+        m_lsh.prefetch(static_cast<std::uint32_t>(key));
+      }
+      for (std::uint64_t key : keys) {
         m_lsh.erase(static_cast<std::uint32_t>(key), index);
       }
     }
@@ -865,7 +896,7 @@ class DedupEngine::Impl {
   std::uint64_t m_live = 0;
   bool m_loading = false;
 
-  FlatMultimap m_lsh;
+  BandIndex m_lsh;
   FlatMap64<std::uint32_t> m_text;
   // Posting lists by term prefix: a flat index from prefix to list number +
   // 1 (0: none), the lists in one vector, freed list numbers reused.
