@@ -80,6 +80,9 @@ struct ItemBucket {
   // Document frequencies this bucket contributed, subtracted when it leaves.
   FlatCounter df;
   std::uint64_t documents = 0;
+  std::uint64_t last_seq = 0;
+  // Its frequencies are in the store as one row (StoredBucketTerms).
+  bool sealed = false;
 };
 
 struct KeyEntry {
@@ -152,9 +155,19 @@ class DedupEngine::Impl {
       key_bucket(key.time_ms).keys.push_back(key.key);
     };
     loader.boilerplate = [this](const StoredBoilerplate& unit) { m_boilerplate.restore(unit); };
+    loader.bucket_terms = [this](StoredBucketTerms&& stored) {
+      ItemBucket& bucket = m_item_buckets[floor_div(stored.start_ms, m_item_bucket_ms)];
+      for (const StoredTermCount& count : stored.counts) {
+        bucket.df.add(count.term, count.count);
+      }
+      bucket.documents += stored.documents;
+      m_documents += stored.documents;
+      bucket.last_seq = std::max(bucket.last_seq, stored.last_seq);
+      bucket.sealed = true;
+    };
     loader.item = [this](StoredItem&& item) {
       insert_slot(item.id, item.time_ms, item.seq, item.story, item.text_hash, item.signature,
-                  item.terms, item.df_terms, true);
+                  item.term_words, item.term_scale, item.df_terms, true);
     };
     // The window's document frequencies are the sum of its buckets': summed
     // once per bucket term after loading rather than once per article term.
@@ -303,19 +316,22 @@ class DedupEngine::Impl {
       df_terms.push_back(count.term);
     }
     const std::uint64_t seq = m_clock.next_seq++;
+    std::vector<std::uint32_t>& words = m_scratch.words;
+    words.resize(terms.size());
+    const float scale = pack_terms(terms, words.data());
     std::vector<StoredBoilerplate>& boilerplate_changes = m_scratch.boilerplate_changes;
     boilerplate_changes.clear();
     m_boilerplate.learn(feed_name, units, m_store ? &boilerplate_changes : nullptr);
     if (m_store) {
       m_store->put_item(StoredItem{seq, item.id, feed_name, time_ms, story_no, text_hash,
-                                   signature, terms, df_terms});
+                                   signature, words, scale, df_terms});
       m_store->put_story(to_stored(story_no, story));
       for (const auto& change : boilerplate_changes) {
         m_store->put_boilerplate(change);
       }
     }
     put_keys(story_no, item_key, url_key, time_ms);
-    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, terms, df_terms, !exact);
+    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, words, scale, df_terms, !exact);
     if (m_store) {
       m_store->put_clock(m_clock);
     }
@@ -616,12 +632,12 @@ class DedupEngine::Impl {
 
   static Millis floor_div(Millis a, Millis b) { return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0); }
 
-  // `terms`: the article's k_vector_terms heaviest, heaviest first (what the
-  // store keeps); its first k_index_terms are the ones it is indexed under.
+  // `words`: the article's k_vector_terms heaviest terms packed, heaviest
+  // first; the first k_index_terms are the ones it is indexed under.
   void insert_slot(std::string_view id, Millis time_ms, std::uint64_t seq,
                    std::uint64_t story, std::uint64_t text_hash, const Signature& signature,
-                   std::span<const WeightedTerm> terms, std::span<const std::uint32_t> df_terms,
-                   bool index_copy) {
+                   std::span<const std::uint32_t> words, float scale,
+                   std::span<const std::uint32_t> df_terms, bool index_copy) {
     std::uint32_t index = 0;
     if (!m_free.empty()) {
       index = m_free.back();
@@ -667,15 +683,16 @@ class DedupEngine::Impl {
       m_text[text_hash] = index;
     }
     if (m_stories_mode) {
-      const std::size_t count = std::min(terms.size(), k_vector_terms);
+      const std::size_t count = std::min(words.size(), k_vector_terms);
       slot.term_count = static_cast<std::uint8_t>(count);
-      std::uint32_t* words = &m_term_words[static_cast<std::size_t>(index) * k_vector_terms];
-      slot.term_scale = pack_terms(terms.first(count), words);
+      slot.term_scale = scale;
+      std::copy_n(words.begin(), count, m_term_words.begin() + static_cast<std::ptrdiff_t>(index) * k_vector_terms);
       for (std::size_t i = 0; i < std::min(count, k_index_terms); ++i) {
         postings_of(PackedTermWord::prefix(words[i])).slots.push_back(index);
       }
     }
     bucket.slots.push_back(index);
+    bucket.last_seq = std::max(bucket.last_seq, seq);
     if (!df_terms.empty()) {
       for (std::uint32_t term : df_terms) {
         bucket.df.prefetch(term);
@@ -829,6 +846,7 @@ class DedupEngine::Impl {
       }
       drop_item_bucket(m_item_buckets.begin());
     }
+    seal_item_buckets(time_ms);
     Millis key_cutoff = time_ms - m_options.key_retention.count();
     while (!m_key_buckets.empty() &&
            (m_key_buckets.begin()->first + 1) * m_key_bucket_ms <= key_cutoff) {
@@ -851,6 +869,31 @@ class DedupEngine::Impl {
         }
       }
       m_key_buckets.erase(m_key_buckets.begin());
+    }
+  }
+
+  // A bucket a whole bucket-length in the past takes no more items in order:
+  // its document frequencies go to the store as one row, and the store may
+  // drop its items' term lists. (A late item still comes with its own.)
+  void seal_item_buckets(Millis time_ms) {
+    if (!m_store || !m_stories_mode) {
+      return;
+    }
+    for (auto& [index, bucket] : m_item_buckets) {
+      Millis end = (index + 1) * m_item_bucket_ms;
+      if (end > time_ms - m_item_bucket_ms) {
+        break;
+      }
+      if (bucket.sealed || bucket.documents == 0) {
+        continue;
+      }
+      StoredBucketTerms stored{index * m_item_bucket_ms, end, bucket.last_seq, bucket.documents, {}};
+      stored.counts.reserve(bucket.df.size());
+      bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) {
+        stored.counts.push_back(StoredTermCount{term, count});
+      });
+      m_store->put_bucket_terms(stored);
+      bucket.sealed = true;
     }
   }
 
@@ -933,6 +976,7 @@ class DedupEngine::Impl {
     std::vector<std::uint32_t> df_terms;
     std::vector<std::uint32_t> scan;
     std::vector<StoredBoilerplate> boilerplate_changes;
+    std::vector<std::uint32_t> words;
   } m_scratch;
 };
 

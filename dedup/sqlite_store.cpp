@@ -10,13 +10,49 @@ namespace {
 std::int64_t to_sql(std::uint64_t value) { return static_cast<std::int64_t>(value); }
 std::uint64_t from_sql(std::int64_t value) { return static_cast<std::uint64_t>(value); }
 
+// Version 2 keeps term vectors packed and term lists apart from the items
+// (sealed into per-bucket rows). An older window's items and background
+// frequencies are dropped; its keys, stories and boilerplate are kept, so
+// items still in their feeds are recognised and nothing is alerted twice.
+constexpr std::int64_t k_schema_version = 2;
+
+bool table_exists(sqlite::Database& db, const char* name) {
+  auto query = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  query.bind(1, std::string_view(name));
+  return query.step();
+}
+
+std::int64_t schema_version(sqlite::Database& db) {
+  if (!table_exists(db, "dedup_schema")) {
+    return table_exists(db, "dedup_items") ? 1 : 0;
+  }
+  auto query = db.prepare("SELECT version FROM dedup_schema");
+  return query.step() ? query.column_int(0) : 0;
+}
+
 sqlite::Database& create_schema(sqlite::Database& db) {
+  std::int64_t version = schema_version(db);
+  if (version != 0 && version < k_schema_version) {
+    db.exec(R"sql(
+      DROP TABLE IF EXISTS dedup_items;
+      DROP TABLE IF EXISTS dedup_background;
+      UPDATE dedup_clock SET background_documents = 0;
+    )sql");
+  }
   db.exec(R"sql(
+    CREATE TABLE IF NOT EXISTS dedup_schema(
+      one INTEGER PRIMARY KEY CHECK(one = 1), version INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS dedup_items(
       seq INTEGER PRIMARY KEY, id TEXT NOT NULL, feed TEXT NOT NULL, time_ms INTEGER NOT NULL,
-      story INTEGER NOT NULL, text_hash INTEGER NOT NULL, signature BLOB NOT NULL,
-      terms BLOB, df_terms BLOB);
+      story INTEGER NOT NULL, text_hash INTEGER NOT NULL, signature BLOB,
+      term_words BLOB, term_scale REAL);
     CREATE INDEX IF NOT EXISTS dedup_items_time ON dedup_items(time_ms);
+    CREATE TABLE IF NOT EXISTS dedup_item_terms(
+      seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, df_terms BLOB NOT NULL);
+    CREATE INDEX IF NOT EXISTS dedup_item_terms_time ON dedup_item_terms(time_ms);
+    CREATE TABLE IF NOT EXISTS dedup_bucket_terms(
+      start_ms INTEGER PRIMARY KEY, end_ms INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+      documents INTEGER NOT NULL, counts BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS dedup_keys(
       key INTEGER PRIMARY KEY, story INTEGER NOT NULL, time_ms INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS dedup_keys_time ON dedup_keys(time_ms);
@@ -34,6 +70,8 @@ sqlite::Database& create_schema(sqlite::Database& db) {
     CREATE TABLE IF NOT EXISTS dedup_background(
       term INTEGER PRIMARY KEY, count INTEGER NOT NULL);
   )sql");
+  auto put_version = db.prepare("INSERT OR REPLACE INTO dedup_schema(one, version) VALUES(1, ?)");
+  put_version.bind(1, k_schema_version).run();
   return db;
 }
 
@@ -73,7 +111,9 @@ std::vector<std::string> split_lines(const std::string& text) {
 SqliteWindowStore::SqliteWindowStore(sqlite::Database& db)
     : m_db(create_schema(db)),
       m_put_item(db, "INSERT OR REPLACE INTO dedup_items(seq, id, feed, time_ms, story, text_hash, "
-                     "signature, terms, df_terms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                     "signature, term_words, term_scale) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      m_put_item_terms(db, "INSERT OR REPLACE INTO dedup_item_terms(seq, time_ms, df_terms) "
+                           "VALUES(?, ?, ?)"),
       m_put_key(db, "INSERT OR REPLACE INTO dedup_keys(key, story, time_ms) VALUES(?, ?, ?)"),
       m_put_story(db, "INSERT OR REPLACE INTO dedup_stories(story, id, members, feeds, last_ms) "
                       "VALUES(?, ?, ?, ?, ?)"),
@@ -84,6 +124,13 @@ SqliteWindowStore::SqliteWindowStore(sqlite::Database& db)
                       "background_documents) VALUES(1, ?, ?, ?, ?)"),
       m_erase_items_before(db, "DELETE FROM dedup_items WHERE time_ms < ?"),
       m_erase_item(db, "DELETE FROM dedup_items WHERE seq = ?"),
+      m_erase_item_terms(db, "DELETE FROM dedup_item_terms WHERE seq = ?"),
+      m_erase_item_terms_before(db, "DELETE FROM dedup_item_terms WHERE time_ms < ?"),
+      m_put_bucket_terms(db, "INSERT OR REPLACE INTO dedup_bucket_terms(start_ms, end_ms, "
+                             "last_seq, documents, counts) VALUES(?, ?, ?, ?, ?)"),
+      m_forget_sealed_terms(db, "DELETE FROM dedup_item_terms WHERE time_ms >= ? AND time_ms < ? "
+                                "AND seq <= ?"),
+      m_erase_buckets_before(db, "DELETE FROM dedup_bucket_terms WHERE end_ms <= ?"),
       m_erase_keys_before(db, "DELETE FROM dedup_keys WHERE time_ms < ?"),
       m_erase_stories_before(db, "DELETE FROM dedup_stories WHERE last_ms < ?"),
       m_add_background(db, "INSERT INTO dedup_background(term, count) VALUES(?, ?) "
@@ -95,15 +142,25 @@ void SqliteWindowStore::put_item(const StoredItem& item) {
       .bind(3, std::string_view(item.feed))
       .bind(4, item.time_ms)
       .bind(5, to_sql(item.story))
-      .bind(6, to_sql(item.text_hash))
-      .bind_blob(7, &item.signature, sizeof(item.signature));
-  if (item.terms.empty()) {
+      .bind(6, to_sql(item.text_hash));
+  if (item.signature.shingles == 0) {
+    m_put_item.bind_null(7);
+  } else {
+    m_put_item.bind_blob(7, &item.signature, sizeof(item.signature));
+  }
+  if (item.term_words.empty()) {
     m_put_item.bind_null(8).bind_null(9);
   } else {
-    m_put_item.bind_blob(8, item.terms.data(), item.terms.size() * sizeof(WeightedTerm))
-        .bind_blob(9, item.df_terms.data(), item.df_terms.size() * sizeof(std::uint32_t));
+    m_put_item.bind_blob(8, item.term_words.data(), item.term_words.size() * sizeof(std::uint32_t))
+        .bind(9, static_cast<double>(item.term_scale));
   }
   m_put_item.run();
+  if (!item.df_terms.empty()) {
+    m_put_item_terms.bind(1, to_sql(item.seq))
+        .bind(2, item.time_ms)
+        .bind_blob(3, item.df_terms.data(), item.df_terms.size() * sizeof(std::uint32_t))
+        .run();
+  }
 }
 
 void SqliteWindowStore::put_key(const StoredKey& key) {
@@ -140,9 +197,27 @@ void SqliteWindowStore::put_clock(const StoredClock& clock) {
 
 void SqliteWindowStore::erase_items_before(std::int64_t time_ms) {
   m_erase_items_before.bind(1, time_ms).run();
+  m_erase_item_terms_before.bind(1, time_ms).run();
+  m_erase_buckets_before.bind(1, time_ms).run();
 }
 
-void SqliteWindowStore::erase_item(std::uint64_t seq) { m_erase_item.bind(1, to_sql(seq)).run(); }
+void SqliteWindowStore::erase_item(std::uint64_t seq) {
+  m_erase_item.bind(1, to_sql(seq)).run();
+  m_erase_item_terms.bind(1, to_sql(seq)).run();
+}
+
+void SqliteWindowStore::put_bucket_terms(const StoredBucketTerms& bucket) {
+  m_put_bucket_terms.bind(1, bucket.start_ms)
+      .bind(2, bucket.end_ms)
+      .bind(3, to_sql(bucket.last_seq))
+      .bind(4, to_sql(bucket.documents))
+      .bind_blob(5, bucket.counts.data(), bucket.counts.size() * sizeof(StoredTermCount))
+      .run();
+  m_forget_sealed_terms.bind(1, bucket.start_ms)
+      .bind(2, bucket.end_ms)
+      .bind(3, to_sql(bucket.last_seq))
+      .run();
+}
 
 void SqliteWindowStore::erase_keys_before(std::int64_t time_ms) {
   m_erase_keys_before.bind(1, time_ms).run();
@@ -193,9 +268,21 @@ void SqliteWindowStore::load(const WindowLoader& loader) {
     loader.boilerplate(StoredBoilerplate{units.column_text(0), from_sql(units.column_int(1)),
                                          static_cast<std::uint32_t>(units.column_int(2))});
   }
+  auto buckets = m_db.prepare(
+      "SELECT start_ms, end_ms, last_seq, documents, counts FROM dedup_bucket_terms");
+  while (buckets.step()) {
+    StoredBucketTerms bucket;
+    bucket.start_ms = buckets.column_int(0);
+    bucket.end_ms = buckets.column_int(1);
+    bucket.last_seq = from_sql(buckets.column_int(2));
+    bucket.documents = from_sql(buckets.column_int(3));
+    bucket.counts = blob_to_vector<StoredTermCount>(buckets.column_blob(4));
+    loader.bucket_terms(std::move(bucket));
+  }
   auto items = m_db.prepare(
-      "SELECT seq, id, feed, time_ms, story, text_hash, signature, terms, df_terms "
-      "FROM dedup_items ORDER BY seq");
+      "SELECT i.seq, i.id, i.feed, i.time_ms, i.story, i.text_hash, i.signature, i.term_words, "
+      "i.term_scale, t.df_terms FROM dedup_items i LEFT JOIN dedup_item_terms t USING(seq) "
+      "ORDER BY i.seq");
   while (items.step()) {
     StoredItem item;
     item.seq = from_sql(items.column_int(0));
@@ -208,8 +295,9 @@ void SqliteWindowStore::load(const WindowLoader& loader) {
     if (signature.size() == sizeof(Signature)) {
       std::memcpy(&item.signature, signature.data(), sizeof(Signature));
     }
-    item.terms = blob_to_vector<WeightedTerm>(items.column_blob(7));
-    item.df_terms = blob_to_vector<std::uint32_t>(items.column_blob(8));
+    item.term_words = blob_to_vector<std::uint32_t>(items.column_blob(7));
+    item.term_scale = static_cast<float>(items.column_double(8));
+    item.df_terms = blob_to_vector<std::uint32_t>(items.column_blob(9));
     loader.item(std::move(item));
   }
 }

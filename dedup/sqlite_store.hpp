@@ -26,11 +26,13 @@ class SqliteWindowStore final : public WindowStore {
   void erase_stories_before(std::int64_t time_ms) override;
   void add_background(const std::vector<StoredTermCount>& counts) override;
   void halve_background() override;
+  void put_bucket_terms(const StoredBucketTerms& bucket) override;
   void load(const WindowLoader& loader) override;
 
  private:
   sqlite::Database& m_db;
   sqlite::Statement m_put_item;
+  sqlite::Statement m_put_item_terms;
   sqlite::Statement m_put_key;
   sqlite::Statement m_put_story;
   sqlite::Statement m_put_boilerplate;
@@ -38,6 +40,11 @@ class SqliteWindowStore final : public WindowStore {
   sqlite::Statement m_put_clock;
   sqlite::Statement m_erase_items_before;
   sqlite::Statement m_erase_item;
+  sqlite::Statement m_erase_item_terms;
+  sqlite::Statement m_erase_item_terms_before;
+  sqlite::Statement m_put_bucket_terms;
+  sqlite::Statement m_forget_sealed_terms;
+  sqlite::Statement m_erase_buckets_before;
   sqlite::Statement m_erase_keys_before;
   sqlite::Statement m_erase_stories_before;
   sqlite::Statement m_add_background;

@@ -26,9 +26,13 @@ struct StoredItem {
   std::int64_t time_ms = 0;  // the engine's clock for this item
   std::uint64_t story = 0;
   std::uint64_t text_hash = 0;
-  Signature signature;
-  std::vector<WeightedTerm> terms;        // stories mode: the compared vector
-  std::vector<std::uint32_t> df_terms;    // stories mode: every distinct term, for DF
+  Signature signature;  // copies mode; empty (no shingles) in stories mode
+  // Stories mode: the compared vector as the window keeps it (term_vector.hpp).
+  std::vector<std::uint32_t> term_words;
+  float term_scale = 0;
+  // Stories mode: every distinct term, for document frequencies; kept until
+  // the item's time bucket is sealed (see StoredBucketTerms).
+  std::vector<std::uint32_t> df_terms;
 };
 
 struct StoredKey {
@@ -64,6 +68,19 @@ struct StoredTermCount {
   std::uint32_t count = 0;
 };
 
+// The document frequencies of a time bucket once no more items are expected
+// in it: one row instead of every item's term list, so a restart reads a
+// few dozen of these rather than a million lists. Items of the bucket up to
+// last_seq are counted in it; a later (out-of-order) item still brings its
+// own df_terms.
+struct StoredBucketTerms {
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = 0;
+  std::uint64_t last_seq = 0;
+  std::uint64_t documents = 0;
+  std::vector<StoredTermCount> counts;
+};
+
 // What load() hands back, one record at a time.
 struct WindowLoader {
   std::function<void(StoredItem&&)> item;
@@ -72,6 +89,8 @@ struct WindowLoader {
   std::function<void(const StoredBoilerplate&)> boilerplate;
   std::function<void(const StoredClock&)> clock;
   std::function<void(const StoredTermCount&)> background;
+  // Before any item.
+  std::function<void(StoredBucketTerms&&)> bucket_terms;
 };
 
 class WindowStore {
@@ -95,7 +114,12 @@ class WindowStore {
   virtual void add_background(const std::vector<StoredTermCount>& counts) = 0;
   virtual void halve_background() = 0;
 
-  // Items come in seq order.
+  // Seals a time bucket's document frequencies; the store may forget the
+  // df_terms of its items up to last_seq. Left by erase_items_before().
+  virtual void put_bucket_terms(const StoredBucketTerms& bucket) = 0;
+
+  // Items come in seq order; an item's df_terms are empty when a sealed
+  // bucket already counts them.
   virtual void load(const WindowLoader& loader) = 0;
 };
 

@@ -428,6 +428,36 @@ TEST(DedupEngine, RestartOnTheSameSqliteFileKeepsEveryDecision) {
   EXPECT_EQ(observe(restarted, copy).story_id, before[5].story);
 }
 
+// A state file from before the packed window format (schema 1): its items
+// are dropped, its keys kept, so an item still in its feed is not alerted
+// again after the upgrade.
+TEST(DedupEngine, OlderWindowSchemaKeepsKeysAndDropsItems) {
+  newsmon::testing::TempDir dir;
+  const std::string path = dir.path() + "/state.db";
+  DedupOptions options = options_for(config::DedupMode::stories);
+  const auto& article = dev_articles()[0];
+  auto item = make_item(article.id, article.source, article.title, article.text, day(2020, 1, 1));
+  {
+    sqlite::Database db(path);
+    DedupEngine engine(options, std::make_unique<SqliteWindowStore>(db));
+    EXPECT_EQ(observe(engine, item).kind, Kind::new_story);
+    db.exec(R"sql(
+      DROP TABLE dedup_schema;
+      DROP TABLE dedup_items;
+      CREATE TABLE dedup_items(
+        seq INTEGER PRIMARY KEY, id TEXT NOT NULL, feed TEXT NOT NULL, time_ms INTEGER NOT NULL,
+        story INTEGER NOT NULL, text_hash INTEGER NOT NULL, signature BLOB NOT NULL,
+        terms BLOB, df_terms BLOB);
+      INSERT INTO dedup_items VALUES(1, 'old', 'feed', 0, 1, 0, x'00', x'00', x'00');
+    )sql");
+  }
+  sqlite::Database db(path);
+  DedupEngine upgraded(options, std::make_unique<SqliteWindowStore>(db));
+  EXPECT_EQ(upgraded.stats().items, 0u);
+  EXPECT_EQ(upgraded.stats().keys, 1u);
+  EXPECT_EQ(observe(upgraded, item).kind, Kind::repeat);
+}
+
 // A replay of years of dedup-dev with a 7-day window, stopped and restarted
 // half way: the restarted engine decides the rest exactly as one that never
 // stopped, IDF memory of evicted articles included.
@@ -457,6 +487,15 @@ TEST(DedupEngine, RestartMidReplayDecidesLikeAnUninterruptedRun) {
     transaction.commit();
   }
   sqlite::Database db(path);
+  // Sealed buckets hold the window's document frequencies as single rows,
+  // and the term lists of their items are gone: the restart uses those rows.
+  auto count = [&](const char* sql) {
+    auto query = db.prepare(sql);
+    query.step();
+    return query.column_int(0);
+  };
+  EXPECT_GT(count("SELECT count(*) FROM dedup_bucket_terms"), 0);
+  EXPECT_LT(count("SELECT count(*) FROM dedup_item_terms"), count("SELECT count(*) FROM dedup_items"));
   DedupEngine second(options, std::make_unique<SqliteWindowStore>(db));
   int merged = 0;
   for (std::size_t i = half; i < articles.size(); ++i) {
