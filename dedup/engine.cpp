@@ -102,6 +102,62 @@ struct Story {
   Millis last_ms = 0;
 };
 
+// Stories by number: the stories in a dense slab (freed places reused) and a
+// flat index from number to place. A map holding the 72-byte stories
+// themselves would leave half of them as empty slack at its average load.
+class StoryTable {
+ public:
+  Story* find(std::uint64_t number) {
+    const std::uint32_t* place = m_index.find(number);
+    return place == nullptr ? nullptr : &m_slab[*place];
+  }
+  const Story* find(std::uint64_t number) const { return const_cast<StoryTable*>(this)->find(number); }
+
+  // The story `number`, created empty if absent.
+  Story& operator[](std::uint64_t number) {
+    if (Story* story = find(number)) {
+      return *story;
+    }
+    std::uint32_t place = 0;
+    if (!m_free.empty()) {
+      place = m_free.back();
+      m_free.pop_back();
+    } else {
+      place = static_cast<std::uint32_t>(m_slab.size());
+      m_slab.emplace_back();
+    }
+    m_index[number] = place;
+    return m_slab[place];
+  }
+
+  void erase(std::uint64_t number) {
+    const std::uint32_t* place = m_index.find(number);
+    if (place == nullptr) {
+      return;
+    }
+    m_slab[*place] = Story{};
+    m_free.push_back(*place);
+    m_index.erase(number);
+  }
+
+  std::size_t size() const { return m_index.size(); }
+
+  std::size_t bytes() const {
+    std::size_t total = m_index.bytes() + m_slab.capacity() * sizeof(Story) +
+                        m_free.capacity() * sizeof(std::uint32_t);
+    for (const Story& story : m_slab) {
+      total += (story.id.capacity() > 15 ? story.id.capacity() + 1 : 0) +
+               story.feeds.capacity() * sizeof(std::uint32_t);
+    }
+    return total;
+  }
+
+ private:
+  FlatMap64<std::uint32_t> m_index;
+  std::vector<Story> m_slab;
+  std::vector<std::uint32_t> m_free;
+};
+
 // Posting list of one term: slots in insertion order; evicted entries are
 // marked dead and squeezed out once they are half the list.
 struct Postings {
@@ -363,11 +419,6 @@ class DedupEngine::Impl {
     for (const auto& [index, bucket] : m_key_buckets) {
       bytes += 64 + (bucket.keys.capacity() + bucket.stories.capacity()) * 8;
     }
-    // Story ids and feed lists beyond what fits in the map's entries.
-    m_stories.for_each([&](std::uint64_t, const Story& story) {
-      bytes += (story.id.capacity() > 15 ? story.id.capacity() + 1 : 0) +
-               story.feeds.capacity() * sizeof(std::uint32_t);
-    });
     for (const std::string& feed : m_feed_names) {
       bytes += 64 + feed.capacity();
     }
@@ -953,7 +1004,7 @@ class DedupEngine::Impl {
   std::map<Millis, ItemBucket> m_item_buckets;
 
   FlatMap64<KeyEntry> m_keys;
-  FlatMap64<Story> m_stories;
+  StoryTable m_stories;
   std::map<Millis, KeyBucket> m_key_buckets;
   // Feeds by number: stories list their sources as numbers.
   std::unordered_map<std::string, std::uint32_t> m_feed_numbers;
