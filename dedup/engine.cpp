@@ -213,6 +213,7 @@ class DedupEngine::Impl {
     loader.boilerplate = [this](const StoredBoilerplate& unit) { m_boilerplate.restore(unit); };
     loader.bucket_terms = [this](StoredBucketTerms&& stored) {
       ItemBucket& bucket = m_item_buckets[floor_div(stored.start_ms, m_item_bucket_ms)];
+      bucket.df.reserve(bucket.df.size() + stored.counts.size());
       for (const StoredTermCount& count : stored.counts) {
         bucket.df.add(count.term, count.count);
       }

@@ -24,6 +24,13 @@ class FlatCounter {
     return 0;
   }
 
+  // Room for `count` keys without growing (a restore adds whole tables).
+  void reserve(std::size_t count) {
+    while (count * 4 > m_entries.size() * 3) {
+      grow();
+    }
+  }
+
   // Starts loading the entry `key` would be found at: a caller about to
   // look up hundreds of keys issues these first so the misses overlap.
   void prefetch(std::uint32_t key) const { __builtin_prefetch(&m_entries[home(stored(key))]); }
