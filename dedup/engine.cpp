@@ -77,12 +77,23 @@ struct ItemBucket {
   // The ids of the bucket's items, back to back: one allocation per bucket
   // instead of a string per article; it leaves with the bucket.
   std::string ids;
-  // Document frequencies this bucket contributed, subtracted when it leaves.
+  // Document frequencies this bucket contributed, subtracted when it leaves:
+  // counted in `df` while items arrive, then moved to `sealed_df`, an exact-
+  // size list at a third of the table's memory, once no more are expected
+  // (a late item counts in `df` again).
   FlatCounter df;
+  std::vector<StoredTermCount> sealed_df;
   std::uint64_t documents = 0;
   std::uint64_t last_seq = 0;
-  // Its frequencies are in the store as one row (StoredBucketTerms).
-  bool sealed = false;
+  bool sealed = false;  // and in the store as one row, if there is a store
+
+  template <class Visit>
+  void for_each_df(Visit&& visit) const {
+    for (const StoredTermCount& count : sealed_df) {
+      visit(count.term, count.count);
+    }
+    df.for_each(visit);
+  }
 };
 
 struct KeyEntry {
@@ -213,10 +224,7 @@ class DedupEngine::Impl {
     loader.boilerplate = [this](const StoredBoilerplate& unit) { m_boilerplate.restore(unit); };
     loader.bucket_terms = [this](StoredBucketTerms&& stored) {
       ItemBucket& bucket = m_item_buckets[floor_div(stored.start_ms, m_item_bucket_ms)];
-      bucket.df.reserve(bucket.df.size() + stored.counts.size());
-      for (const StoredTermCount& count : stored.counts) {
-        bucket.df.add(count.term, count.count);
-      }
+      bucket.sealed_df.insert(bucket.sealed_df.end(), stored.counts.begin(), stored.counts.end());
       bucket.documents += stored.documents;
       m_documents += stored.documents;
       bucket.last_seq = std::max(bucket.last_seq, stored.last_seq);
@@ -232,7 +240,7 @@ class DedupEngine::Impl {
     m_store->load(loader);
     m_loading = false;
     for (const auto& [index, bucket] : m_item_buckets) {
-      bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) { m_df.add(term, count); });
+      bucket.for_each_df([&](std::uint32_t term, std::uint32_t count) { m_df.add(term, count); });
     }
   }
 
@@ -415,7 +423,8 @@ class DedupEngine::Impl {
       bytes += postings.slots.capacity() * sizeof(std::uint32_t);
     }
     for (const auto& [index, bucket] : m_item_buckets) {
-      bytes += 64 + bucket.slots.capacity() * 4 + bucket.ids.capacity() + bucket.df.bytes();
+      bytes += 64 + bucket.slots.capacity() * 4 + bucket.ids.capacity() + bucket.df.bytes() +
+               bucket.sealed_df.capacity() * sizeof(StoredTermCount);
     }
     for (const auto& [index, bucket] : m_key_buckets) {
       bytes += 64 + (bucket.keys.capacity() + bucket.stories.capacity()) * 8;
@@ -849,7 +858,7 @@ class DedupEngine::Impl {
         remove_slot(index);
       }
     }
-    bucket->second.df.for_each([&](std::uint32_t term, std::uint32_t count) { m_df.subtract(term, count); });
+    bucket->second.for_each_df([&](std::uint32_t term, std::uint32_t count) { m_df.subtract(term, count); });
     m_documents -= std::min(m_documents, bucket->second.documents);
     remember(bucket->second);
     m_item_buckets.erase(bucket);
@@ -864,8 +873,8 @@ class DedupEngine::Impl {
       return;
     }
     std::vector<StoredTermCount> counts;
-    counts.reserve(bucket.df.size());
-    bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) {
+    counts.reserve(bucket.df.size() + bucket.sealed_df.size());
+    bucket.for_each_df([&](std::uint32_t term, std::uint32_t count) {
       m_background.add(term, count);
       counts.push_back(StoredTermCount{term, count});
     });
@@ -928,14 +937,16 @@ class DedupEngine::Impl {
   // its document frequencies go to the store as one row, and the store may
   // drop its items' term lists. (A late item still comes with its own.)
   void seal_item_buckets(Millis time_ms) {
-    if (!m_store || !m_stories_mode) {
+    if (!m_stories_mode) {
       return;
     }
-    for (auto& [index, bucket] : m_item_buckets) {
+    for (auto it = m_item_buckets.lower_bound(m_seal_from); it != m_item_buckets.end(); ++it) {
+      auto& [index, bucket] = *it;
       Millis end = (index + 1) * m_item_bucket_ms;
       if (end > time_ms - m_item_bucket_ms) {
         break;
       }
+      m_seal_from = index + 1;
       if (bucket.sealed || bucket.documents == 0) {
         continue;
       }
@@ -944,7 +955,11 @@ class DedupEngine::Impl {
       bucket.df.for_each([&](std::uint32_t term, std::uint32_t count) {
         stored.counts.push_back(StoredTermCount{term, count});
       });
-      m_store->put_bucket_terms(stored);
+      if (m_store) {
+        m_store->put_bucket_terms(stored);
+      }
+      bucket.sealed_df = std::move(stored.counts);
+      bucket.df = FlatCounter();
       bucket.sealed = true;
     }
   }
@@ -1003,6 +1018,7 @@ class DedupEngine::Impl {
   std::uint64_t m_documents = 0;
   FlatCounter m_background;
   std::map<Millis, ItemBucket> m_item_buckets;
+  Millis m_seal_from = std::numeric_limits<Millis>::min();  // buckets before it are sealed
 
   FlatMap64<KeyEntry> m_keys;
   StoryTable m_stories;
