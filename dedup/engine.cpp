@@ -203,6 +203,7 @@ class DedupEngine::Impl {
     }
     WindowLoader loader;
     loader.clock = [this](const StoredClock& clock) { m_clock = clock; };
+    loader.item_count = [this](std::uint64_t items) { reserve(items); };
     loader.background = [this](const StoredTermCount& count) {
       m_background.add(count.term, count.count);
     };
@@ -769,6 +770,24 @@ class DedupEngine::Impl {
       }
       ++bucket.documents;
       ++m_documents;
+    }
+  }
+
+  // Room for `items` articles: a restore sizes the window once instead of
+  // growing (and rebuilding the band index) step by step.
+  void reserve(std::uint64_t items) {
+    m_slots.reserve(items);
+    m_marks.reserve(items);
+    if (m_stories_mode) {
+      m_term_words.reserve(items * k_vector_terms);
+    } else {
+      m_signatures.reserve(items);
+      // 75% full: room to grow before the first rebuild.
+      const std::size_t entries = items * k_lsh_bands;
+      const std::size_t buckets = entries * 4 / (BandIndex::k_bucket_entries * 3) + 1;
+      if (buckets > m_lsh.bucket_count() && m_lsh.size() == 0) {
+        m_lsh = BandIndex(buckets);
+      }
     }
   }
 

@@ -241,6 +241,9 @@ void SqliteWindowStore::halve_background() {
 }
 
 void SqliteWindowStore::load(const WindowLoader& loader) {
+  if (loader.item_count) {
+    loader.item_count(count_items());
+  }
   auto clock = m_db.prepare(
       "SELECT now_ms, next_seq, next_story, background_documents FROM dedup_clock");
   if (clock.step()) {

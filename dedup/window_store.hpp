@@ -91,6 +91,8 @@ struct WindowLoader {
   std::function<void(const StoredTermCount&)> background;
   // Before any item.
   std::function<void(StoredBucketTerms&&)> bucket_terms;
+  // First of all, when the store knows it: how many items will come.
+  std::function<void(std::uint64_t)> item_count;
 };
 
 class WindowStore {
