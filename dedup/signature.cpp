@@ -1,6 +1,7 @@
 #include "dedup/signature.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 namespace newsmon::dedup {
@@ -23,15 +24,20 @@ void shingle_hashes(std::span<const Token> tokens, std::vector<std::uint64_t>& o
   if (tokens.empty()) {
     return;
   }
-  std::size_t width = std::min(k_shingle_words, tokens.size());
+  const std::size_t width = std::min(k_shingle_words, tokens.size());
   out.reserve(tokens.size() - width + 1);
-  for (std::size_t i = 0; i + width <= tokens.size(); ++i) {
-    // Rotations keep the order of the words; one final mix spreads the bits
-    // that bin, rank and fingerprint are cut from.
-    std::uint64_t hash = tokens[i].hash;
-    for (std::size_t j = 1; j < width; ++j) {
-      hash = ((hash << 23) | (hash >> 41)) ^ tokens[i + j].hash;
-    }
+  // A shingle is its words' hashes rotated by 23 bits per later word and
+  // xored: the order of the words counts. Rolling: xor out the first word's
+  // term, rotate once, xor in the next word. One final mix per shingle
+  // spreads the bits that bin, rank and fingerprint are cut from.
+  const int first_rotation = static_cast<int>((23 * (width - 1)) % 64);
+  std::uint64_t hash = 0;
+  for (std::size_t j = 0; j < width; ++j) {
+    hash = std::rotl(hash, 23) ^ tokens[j].hash;
+  }
+  out.push_back(mix64(hash));
+  for (std::size_t i = width; i < tokens.size(); ++i) {
+    hash = std::rotl(hash ^ std::rotl(tokens[i - width].hash, first_rotation), 23) ^ tokens[i].hash;
     out.push_back(mix64(hash));
   }
 }
@@ -41,17 +47,19 @@ Signature make_signature(std::span<const std::uint64_t> shingles) {
   if (shingles.empty()) {
     return signature;
   }
+  // Per bin the least of (hash << k_bin_bits): its high bits are the rank
+  // (the hash's middle bits), its low bits the fingerprint (the hash's low
+  // 16), both independent of the bin bits shifted out. A plain minimum,
+  // no branch on which shingle wins. It is never k_empty_rank: the shift
+  // leaves the low bits zero.
   std::array<std::uint64_t, k_signature_bins> rank;
   rank.fill(k_empty_rank);
   for (std::uint64_t hash : shingles) {
-    std::size_t bin = hash >> (64 - k_bin_bits);
-    // Rank on the middle bits, fingerprint from the low 16: independent bits
-    // of one well-mixed hash.
-    std::uint64_t value = (hash << k_bin_bits) >> 22;
-    if (value < rank[bin]) {
-      rank[bin] = value;
-      signature.bins[bin] = static_cast<std::uint16_t>(hash);
-    }
+    std::uint64_t& least = rank[hash >> (64 - k_bin_bits)];
+    least = std::min(least, hash << k_bin_bits);
+  }
+  for (std::size_t bin = 0; bin < k_signature_bins; ++bin) {
+    signature.bins[bin] = static_cast<std::uint16_t>(rank[bin] >> k_bin_bits);
   }
   // Optimal densification: an empty bin copies the first non-empty bin in a
   // pseudo-random sequence seeded by its own index, the same for every text.

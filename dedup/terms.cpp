@@ -1,6 +1,7 @@
 #include "dedup/terms.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <string_view>
@@ -28,33 +29,47 @@ constexpr std::string_view k_stop_words[] = {
     "mrs", "dont", "didnt", "doesnt", "isnt", "wasnt", "according", "since", "still", "even",
     "well", "back", "way", "going", "want", "week", "day", "think", "know", "see"};
 
-// A direct-mapped table of the stop words' hashes: one probe per token.
-struct StopWords {
-  static constexpr std::size_t k_slots = 4096;
-  std::vector<std::uint64_t> hashes;
-  std::vector<std::uint64_t> table = std::vector<std::uint64_t>(k_slots * 4, 0);
+// The stop words' token hashes in an open-addressing table, 1 in 8 slots
+// used (16 KB): a token that is not one usually meets an empty slot at the
+// first probe.
+class StopWords {
+ public:
   StopWords() {
+    auto insert = [this](std::string_view word) {
+      std::uint64_t hash = hash_token(word);
+      std::size_t slot = hash & k_mask;
+      while (m_table[slot] != 0 && m_table[slot] != hash) {
+        slot = (slot + 1) & k_mask;
+      }
+      m_table[slot] = hash;
+    };
     for (auto word : k_stop_words) {
-      hashes.push_back(hash_bytes(word));
+      insert(word);
     }
     for (char c = 'a'; c <= 'z'; ++c) {
-      hashes.push_back(hash_bytes(std::string_view(&c, 1)));
+      insert(std::string_view(&c, 1));
     }
     for (char c = '0'; c <= '9'; ++c) {
-      hashes.push_back(hash_bytes(std::string_view(&c, 1)));
-    }
-    for (std::uint64_t hash : hashes) {
-      std::size_t slot = (hash % k_slots) * 4;
-      while (table[slot] != 0) {
-        ++slot;  // at most 4 words share a slot among ~300
-      }
-      table[slot] = hash;
+      insert(std::string_view(&c, 1));
     }
   }
+
   bool contains(std::uint64_t hash) const {
-    const std::uint64_t* slot = &table[(hash % k_slots) * 4];
-    return slot[0] == hash || slot[1] == hash || slot[2] == hash || slot[3] == hash;
+    for (std::size_t slot = hash & k_mask;; slot = (slot + 1) & k_mask) {
+      if (m_table[slot] == hash) {
+        return true;
+      }
+      if (m_table[slot] == 0) {
+        return false;
+      }
+    }
   }
+
+ private:
+  static constexpr std::size_t k_slots = 2048;
+  static constexpr std::size_t k_mask = k_slots - 1;
+  // 0 marks an empty slot; a token hashing to 0 is merely looked up longer.
+  std::array<std::uint64_t, k_slots> m_table{};
 };
 
 const StopWords& stop_words() {
@@ -84,6 +99,62 @@ void add_terms(std::span<const Token> tokens, float weight, bool boost_entities,
   }
 }
 
+// Sorts `terms` by term id and merges equal ones, summing their counts.
+// Term ids are hash bits, spread evenly: a counting pass on the top 8 bits
+// scatters ~450 terms into 256 runs of about two, each finished by an
+// insertion sort. (std::sort on the whole was a quarter of count_terms.)
+void sort_and_merge(std::vector<TermCount>& terms) {
+  constexpr unsigned k_radix_bits = 8;
+  constexpr std::size_t k_runs = std::size_t{1} << k_radix_bits;
+  constexpr unsigned k_shift = 32 - k_radix_bits;
+  // A run longer than this (one word repeated, or adversarial ids) is left
+  // to std::sort.
+  constexpr std::size_t k_insertion_limit = 16;
+  thread_local std::vector<TermCount> scattered;
+  std::array<std::uint32_t, k_runs + 1> starts{};
+  for (const TermCount& term : terms) {
+    ++starts[(term.term >> k_shift) + 1];
+  }
+  for (std::size_t run = 1; run <= k_runs; ++run) {
+    starts[run] += starts[run - 1];
+  }
+  scattered.resize(terms.size());
+  std::array<std::uint32_t, k_runs> next;
+  std::copy(starts.begin(), starts.end() - 1, next.begin());
+  for (const TermCount& term : terms) {
+    scattered[next[term.term >> k_shift]++] = term;
+  }
+  auto by_term = [](const TermCount& a, const TermCount& b) { return a.term < b.term; };
+  std::size_t kept = 0;
+  for (std::size_t run = 0; run < k_runs; ++run) {
+    TermCount* begin = scattered.data() + starts[run];
+    TermCount* end = scattered.data() + starts[run + 1];
+    if (static_cast<std::size_t>(end - begin) > k_insertion_limit) {
+      std::sort(begin, end, by_term);
+    } else {
+      for (TermCount* i = begin + (begin != end ? 1 : 0); i < end; ++i) {
+        TermCount moving = *i;
+        TermCount* j = i;
+        for (; j > begin && moving.term < (j - 1)->term; --j) {
+          *j = *(j - 1);
+        }
+        *j = moving;
+      }
+    }
+    // Merge equal terms; the stable insertion keeps their order, and sums
+    // of these tfs (halves) are exact in any order anyway.
+    std::size_t run_start = kept;
+    for (TermCount* term = begin; term < end; ++term) {
+      if (kept > run_start && terms[kept - 1].term == term->term) {
+        terms[kept - 1].tf += term->tf;
+      } else {
+        terms[kept++] = *term;
+      }
+    }
+  }
+  terms.resize(kept);
+}
+
 }  // namespace
 
 std::vector<TermCount> count_terms(std::span<const Token> title, std::span<const Token> body) {
@@ -98,18 +169,7 @@ void count_terms(std::span<const Token> title, std::span<const Token> body,
   out.reserve(title.size() + body.size());
   add_terms(title, k_title_boost, false, out);
   add_terms(body, 1.0f, true, out);
-  std::sort(out.begin(), out.end(),
-            [](const TermCount& a, const TermCount& b) { return a.term < b.term; });
-  // Merge equal terms in place.
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (kept > 0 && out[kept - 1].term == out[i].term) {
-      out[kept - 1].tf += out[i].tf;
-    } else {
-      out[kept++] = out[i];
-    }
-  }
-  out.resize(kept);
+  sort_and_merge(out);
 }
 
 std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
@@ -119,13 +179,50 @@ std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
   return out;
 }
 
+namespace {
+
+// ln(max(1, tf)) for tf = n / 2: counts are sums of title, body, name and
+// quote weights, all multiples of a half, so a table answers nearly every
+// term with the very value std::log gives.
+class HalfCountLogs {
+ public:
+  HalfCountLogs() {
+    for (std::size_t n = 0; n < k_size; ++n) {
+      m_logs[n] = std::log(std::max(1.0f, static_cast<float>(n) * 0.5f));
+    }
+  }
+
+  float operator()(float tf) const {
+    float doubled = tf * 2.0f;
+    if (doubled >= 0.0f && doubled < static_cast<float>(k_size)) {
+      auto n = static_cast<std::size_t>(doubled);
+      if (static_cast<float>(n) == doubled) {
+        return m_logs[n];
+      }
+    }
+    return std::log(std::max(1.0f, tf));
+  }
+
+ private:
+  static constexpr std::size_t k_size = 256;
+  std::array<float, k_size> m_logs{};
+};
+
+const HalfCountLogs& half_count_logs() {
+  static const HalfCountLogs logs;
+  return logs;
+}
+
+}  // namespace
+
 void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf, std::size_t keep,
                  std::vector<WeightedTerm>& terms) {
   terms.clear();
   terms.reserve(counts.size());
+  const HalfCountLogs& log_tf = half_count_logs();
   double norm = 0;
   for (std::size_t i = 0; i < counts.size(); ++i) {
-    double weight = (1.0 + std::log(std::max(1.0f, counts[i].tf))) * idf[i];
+    double weight = (1.0 + log_tf(counts[i].tf)) * idf[i];
     auto stored = static_cast<float>(weight);
     terms.push_back(WeightedTerm{counts[i].term, stored});
     norm += static_cast<double>(stored) * stored;
@@ -216,8 +313,42 @@ double cosine(std::span<const WeightedTerm> a, const PackedTerms& b) {
   return dot;
 }
 
+namespace {
+
+// ln(1 + df) for the small document frequencies most terms have (32 KB).
+class SmallFrequencyLogs {
+ public:
+  static constexpr std::uint32_t k_size = 4096;
+
+  SmallFrequencyLogs() {
+    for (std::uint32_t frequency = 0; frequency < k_size; ++frequency) {
+      m_logs[frequency] = std::log(1.0 + frequency);
+    }
+  }
+
+  double operator()(std::uint32_t frequency) const {
+    return frequency < k_size ? m_logs[frequency] : std::log(1.0 + frequency);
+  }
+
+ private:
+  std::array<double, k_size> m_logs{};
+};
+
+}  // namespace
+
 double inverse_document_frequency(std::uint64_t documents, std::uint32_t frequency) {
-  return std::log((1.0 + static_cast<double>(documents)) / (1.0 + frequency)) + 1.0;
+  // ln((1 + N) / (1 + df)) as ln(1 + N) - ln(1 + df): the engine asks with
+  // one N for every term of an article, so ln(1 + N) is kept from the last
+  // call, and ln(1 + df) mostly comes from a table. The two forms differ in
+  // the last bits of a double, far below the float weights built on them.
+  static const SmallFrequencyLogs log_one_plus;
+  thread_local std::uint64_t last_documents = 0;
+  thread_local double last_log = 0.0;  // ln(1 + 0)
+  if (documents != last_documents) {
+    last_documents = documents;
+    last_log = std::log(1.0 + static_cast<double>(documents));
+  }
+  return last_log - log_one_plus(frequency) + 1.0;
 }
 
 }  // namespace newsmon::dedup

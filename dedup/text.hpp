@@ -10,15 +10,22 @@
 
 namespace newsmon::dedup {
 
-// 64-bit hashes: FNV-1a over bytes, finished with the splitmix64 mixer so
-// every output bit depends on every input bit (the signatures slice hashes
-// into bin, rank and fingerprint bits and need them independent).
+// 64-bit hashes, finished with the splitmix64 mixer so every output bit
+// depends on every input bit (the signatures slice hashes into bin, rank and
+// fingerprint bits and need them independent). hash_bytes is FNV-1a: item
+// and link keys persisted by older versions stay valid.
 std::uint64_t mix64(std::uint64_t value);
 std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed = 0);
 std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value);
 
+// Token::hash of one folded token: 8 bytes per multiply, not FNV's one
+// (tokens are most of the dedup stage's hashing). Persisted through every
+// hash built on tokens: changing it needs a new dedup store schema version
+// (sqlite_store.cpp).
+std::uint64_t hash_token(std::string_view folded);
+
 struct Token {
-  std::uint64_t hash = 0;
+  std::uint64_t hash = 0;  // hash_token() of the folded token
   // Capitalised in the source and not the first word of a sentence: a
   // likely name, weighted up by the coverage layer.
   bool entity = false;
