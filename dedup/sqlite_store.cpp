@@ -1,6 +1,7 @@
 #include "dedup/sqlite_store.hpp"
 
 #include <cstring>
+#include <string>
 
 namespace newsmon::dedup {
 namespace {
@@ -9,6 +10,47 @@ namespace {
 // bits.
 std::int64_t to_sql(std::uint64_t value) { return static_cast<std::int64_t>(value); }
 std::uint64_t from_sql(std::int64_t value) { return static_cast<std::uint64_t>(value); }
+
+// What the dedup_* tables hold, in dedup_schema. Version 2 changed the
+// token hash (hash_token replaced FNV-1a): text hashes, signatures, term
+// ids, boilerplate lines and document frequencies of version 1 mean nothing
+// any more. Item and link keys (hash_bytes) and stories are unchanged. A
+// file without dedup_schema is version 1.
+constexpr std::int64_t k_schema_version = 2;
+
+// Brings the tables to k_schema_version: the rows built on token hashes
+// are dropped (the window refills as articles arrive; keys and stories stay,
+// so nothing seen before is alerted again). In a savepoint: atomic whether
+// or not the caller holds a transaction.
+void migrate(sqlite::Database& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS dedup_schema("
+          "one INTEGER PRIMARY KEY CHECK(one = 1), version INTEGER NOT NULL)");
+  std::int64_t version = 1;
+  {
+    auto read = db.prepare("SELECT version FROM dedup_schema");
+    if (read.step()) {
+      version = read.column_int(0);
+    }
+  }
+  if (version == k_schema_version) {
+    return;
+  }
+  if (version > k_schema_version) {
+    throw sqlite::SqliteError(db.path() + ": dedup state has schema version " +
+                                  std::to_string(version) + "; this newsmon reads up to " +
+                                  std::to_string(k_schema_version),
+                              1);  // SQLITE_ERROR
+  }
+  db.exec("SAVEPOINT dedup_migrate;"
+          "DELETE FROM dedup_items;"
+          "DELETE FROM dedup_boilerplate;"
+          "DELETE FROM dedup_background;"
+          "UPDATE dedup_clock SET background_documents = 0;"
+          "INSERT OR REPLACE INTO dedup_schema(one, version) VALUES(1, " +
+          std::to_string(k_schema_version) +
+          ");"
+          "RELEASE dedup_migrate;");
+}
 
 sqlite::Database& create_schema(sqlite::Database& db) {
   db.exec(R"sql(
@@ -34,6 +76,7 @@ sqlite::Database& create_schema(sqlite::Database& db) {
     CREATE TABLE IF NOT EXISTS dedup_background(
       term INTEGER PRIMARY KEY, count INTEGER NOT NULL);
   )sql");
+  migrate(db);
   return db;
 }
 
