@@ -25,7 +25,9 @@ void shingle_hashes(std::span<const Token> tokens, std::vector<std::uint64_t>& o
     return;
   }
   const std::size_t width = std::min(k_shingle_words, tokens.size());
-  out.reserve(tokens.size() - width + 1);
+  // Sized first and written through a pointer: no capacity check per shingle.
+  out.resize(tokens.size() - width + 1);
+  std::uint64_t* next = out.data();
   // A shingle is its words' hashes rotated by 23 bits per later word and
   // xored: the order of the words counts. Rolling: xor out the first word's
   // term, rotate once, xor in the next word. One final mix per shingle
@@ -35,10 +37,10 @@ void shingle_hashes(std::span<const Token> tokens, std::vector<std::uint64_t>& o
   for (std::size_t j = 0; j < width; ++j) {
     hash = std::rotl(hash, 23) ^ tokens[j].hash;
   }
-  out.push_back(mix64(hash));
+  *next++ = mix64(hash);
   for (std::size_t i = width; i < tokens.size(); ++i) {
     hash = std::rotl(hash ^ std::rotl(tokens[i - width].hash, first_rotation), 23) ^ tokens[i].hash;
-    out.push_back(mix64(hash));
+    *next++ = mix64(hash);
   }
 }
 
