@@ -191,13 +191,6 @@ class TokenBuffer {
     return pos;
   }
 
-  // Replaces the contents by the `length` low bytes of `word`.
-  void assign_word(std::uint64_t word, std::size_t length) {
-    m_size = 0;
-    store_word(word);
-    m_size = length;
-  }
-
   void append(std::string_view more) {
     reserve(m_size + more.size());
     std::memcpy(bytes() + m_size, more.data(), more.size());
@@ -272,11 +265,97 @@ class UnicodeFolder {
   std::vector<utf8proc_int32_t> m_buffer = std::vector<utf8proc_int32_t>(64);
 };
 
+// What a token's flags depend on besides the token itself.
+struct WalkState {
+  bool sentence_start = true;
+  bool quoted = false;
+  bool line_start = true;
+};
+
+// Hash of an ASCII word of `length` bytes (1..15) from its lowercased
+// 8-byte words, as hash_padded_token() computes it from the bytes.
+std::uint64_t hash_ascii_word(std::uint64_t first, std::uint64_t second, unsigned length) {
+  if (length <= 8) {
+    return mix64(absorb(k_token_seed, first & (~0ull >> (64 - 8 * length))) + length);
+  }
+  std::uint64_t hash = absorb(k_token_seed, first);
+  hash = absorb(hash, second & (~0ull >> (128 - 8 * length)));
+  return mix64(hash + length);
+}
+
+// The fast path, most of most text: ASCII words of up to 16 letters and
+// digits and the plain separators between them, 8 bytes loaded, classified
+// and lowercased at a time, each word hashed from the registers it is in.
+// Returns at the first thing it leaves to the general path (a longer word,
+// an apostrophe, markup, a non-ASCII byte, the text's last 16 bytes).
+std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state,
+                        std::vector<Token>& tokens) {
+  const char* data = text.data();
+  const std::size_t size = text.size();
+  bool sentence_start = state.sentence_start;
+  bool quoted = state.quoted;
+  bool line_start = state.line_start;
+  while (size - pos >= 16) {
+    std::uint64_t word = load_word(data + pos);
+    std::uint64_t stops = ~ascii_alnum_bytes(word) & k_highs;
+    auto first = static_cast<unsigned char>(word);
+    unsigned length = 0;
+    std::uint64_t second = 0;
+    if ((stops & 0x80) != 0) {
+      // A separator: only the plain ones (a byte class of at most a quote).
+      if (first >= 0x80) {
+        break;
+      }
+      std::uint8_t kind = k_byte_class[first];
+      if (kind == k_special) {
+        break;
+      }
+      sentence_start = sentence_start || (kind & (k_sentence_end | k_newline)) != 0;
+      quoted = kind == k_straight_quote ? !quoted : (kind == k_newline ? false : quoted);
+      line_start = line_start || kind == k_newline;
+      ++pos;
+      continue;
+    }
+    if (stops != 0) {
+      length = static_cast<unsigned>(std::countr_zero(stops)) / 8;
+    } else {
+      second = load_word(data + pos + 8);
+      std::uint64_t more = ~ascii_alnum_bytes(second) & k_highs;
+      if (more == 0) {
+        break;
+      }
+      length = 8 + static_cast<unsigned>(std::countr_zero(more)) / 8;
+    }
+    auto next = static_cast<unsigned char>(data[pos + length]);
+    if (next >= 0x80 || next == '\'') {
+      break;
+    }
+    constexpr std::uint64_t k_lower = 0x20 * k_ones;  // letters and digits all have it
+    tokens.push_back(Token{hash_ascii_word(word | k_lower, second | k_lower, length),
+                           first <= 'Z' && first >= 'A' && !sentence_start, false, quoted,
+                           line_start});
+    sentence_start = false;
+    line_start = false;
+    pos += length;
+    // The separator after it in the same step, unless it may start markup.
+    std::uint8_t kind = k_byte_class[next];
+    if (kind != k_special) {
+      sentence_start = (kind & (k_sentence_end | k_newline)) != 0;
+      quoted = kind == k_straight_quote ? !quoted : (kind == k_newline ? false : quoted);
+      line_start = kind == k_newline;
+      ++pos;
+    }
+  }
+  state = WalkState{sentence_start, quoted, line_start};
+  return pos;
+}
+
 // Walks `text` and calls `emit(folded, token)` for each token, `folded`
-// its folded bytes (which may be read 8 bytes past their end) when
-// k_folded_text is set, else possibly empty.
-template <bool k_folded_text, class Emit>
-void for_each_token(std::string_view text, Emit&& emit) {
+// its folded bytes (which may be read 8 bytes past their end). With
+// `fast_tokens`, plain ASCII words skip `emit` and go straight into it (by
+// ascii_words()): `emit` must append to the same vector.
+template <class Emit>
+void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast_tokens) {
   TokenBuffer raw;
   UnicodeFolder folder;
   bool non_ascii = false;
@@ -308,56 +387,22 @@ void for_each_token(std::string_view text, Emit&& emit) {
   };
   std::size_t pos = 0;
   while (pos < text.size()) {
+    if (fast_tokens != nullptr && raw.empty()) {
+      WalkState walk{sentence_start, quoted, line_start};
+      pos = ascii_words(text, pos, walk, *fast_tokens);
+      sentence_start = walk.sentence_start;
+      quoted = walk.quoted;
+      line_start = walk.line_start;
+      if (pos >= text.size()) {
+        break;
+      }
+    }
     auto byte = static_cast<unsigned char>(text[pos]);
     if (byte < 0x80) {
       std::uint8_t kind = k_byte_class[byte];
       if (kind == k_word) {
         if (raw.empty()) {
           capital = byte >= 'A' && byte <= 'Z';
-          // Fast path, most words of most text: a run of ASCII letters and
-          // digits followed by an ASCII byte that does not join it to more
-          // (an apostrophe might), hashed from the registers its 8-byte
-          // words are loaded into.
-          std::uint64_t hash = k_token_seed;
-          bool emitted = false;
-          for (std::size_t run = pos; text.size() - run >= 8; run += 8) {
-            std::uint64_t word = load_word(text.data() + run);
-            std::uint64_t stops = ~ascii_alnum_bytes(word) & k_highs;
-            std::uint64_t lower = word | (0x20 * k_ones);
-            if (stops == 0) {
-              hash = absorb(hash, lower);
-              continue;
-            }
-            auto length = static_cast<unsigned>(std::countr_zero(stops)) / 8;  // 0..7
-            auto next = static_cast<unsigned char>(word >> (8 * length));
-            if (next >= 0x80 || next == '\'') {
-              break;
-            }
-            if (length > 0) {
-              hash = absorb(hash, lower & (~0ull >> (64 - 8 * length)));
-            }
-            std::size_t end = run + length;
-            if constexpr (k_folded_text) {
-              raw.append_ascii_run(text, pos);
-            }
-            emit_token(raw.view(), mix64(hash + (end - pos)), false);
-            pos = end;
-            // The separator after it too, unless it may start markup.
-            std::uint8_t after = k_byte_class[next];
-            if (after == 0) {
-              ++pos;
-            } else if (after != k_special) {
-              sentence_start = (after & (k_sentence_end | k_newline)) != 0;
-              quoted = after == k_straight_quote ? !quoted : (after == k_newline ? false : quoted);
-              line_start = after == k_newline;
-              ++pos;
-            }
-            emitted = true;
-            break;
-          }
-          if (emitted) {
-            continue;
-          }
         }
         // The whole run of ASCII letters and digits at once.
         pos = raw.append_ascii_run(text, pos);
@@ -500,17 +545,21 @@ std::uint64_t hash_token(std::string_view folded) {
 void tokenize(std::string_view text, std::vector<Token>& tokens) {
   tokens.clear();
   tokens.reserve(text.size() / 6);
-  for_each_token<false>(text, [&](std::string_view, const Token& token) { tokens.push_back(token); });
+  for_each_token(
+      text, [&](std::string_view, const Token& token) { tokens.push_back(token); }, &tokens);
 }
 
 std::string canonical_text(std::string_view text) {
   std::string out;
-  for_each_token<true>(text, [&](std::string_view folded, const Token&) {
-    if (!out.empty()) {
-      out.push_back(' ');
-    }
-    out.append(folded);
-  });
+  for_each_token(
+      text,
+      [&](std::string_view folded, const Token&) {
+        if (!out.empty()) {
+          out.push_back(' ');
+        }
+        out.append(folded);
+      },
+      nullptr);
   return out;
 }
 
