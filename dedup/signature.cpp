@@ -20,12 +20,14 @@ std::vector<std::uint64_t> shingle_hashes(std::span<const Token> tokens) {
 }
 
 void shingle_hashes(std::span<const Token> tokens, std::vector<std::uint64_t>& out) {
-  out.clear();
   if (tokens.empty()) {
+    out.clear();
     return;
   }
   const std::size_t width = std::min(k_shingle_words, tokens.size());
-  // Sized first and written through a pointer: no capacity check per shingle.
+  // Sized first and written through a pointer: no capacity check per
+  // shingle. Resized, not cleared: a buffer reused for articles of similar
+  // length is not zero-filled again before being overwritten.
   out.resize(tokens.size() - width + 1);
   std::uint64_t* next = out.data();
   // A shingle is its words' hashes rotated by 23 bits per later word and

@@ -2,6 +2,10 @@
 
 #include <utf8proc.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -72,10 +76,16 @@ enum ByteClass : std::uint8_t {
   k_newline = 4,
   k_straight_quote = 8,
   k_special = 16,       // apostrophe, or the start of markup: < &
+  // Classes from here up end the ASCII fast path when they follow a word.
+  k_joining = 32,       // apostrophe
+  k_non_ascii = 64,     // 0x80 and above
 };
 
-constexpr std::array<std::uint8_t, 128> k_byte_class = [] {
-  std::array<std::uint8_t, 128> table{};
+constexpr std::array<std::uint8_t, 256> k_byte_class = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (std::size_t c = 0x80; c < table.size(); ++c) {
+    table[c] = k_non_ascii;
+  }
   for (int c = '0'; c <= '9'; ++c) {
     table[static_cast<std::size_t>(c)] = k_word;
   }
@@ -88,13 +98,14 @@ constexpr std::array<std::uint8_t, 128> k_byte_class = [] {
   }
   table['\n'] = k_newline;
   table['"'] = k_straight_quote;
-  for (char c : {'\'', '<', '&'}) {
+  for (char c : {'<', '&'}) {
     table[static_cast<std::size_t>(c)] = k_special;
   }
+  table['\''] = k_special | k_joining;
   return table;
 }();
 
-bool is_ascii_alnum(unsigned char c) { return c < 0x80 && k_byte_class[c] == k_word; }
+bool is_ascii_alnum(unsigned char c) { return k_byte_class[c] == k_word; }
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -283,31 +294,64 @@ std::uint64_t hash_ascii_word(std::uint64_t first, std::uint64_t second, unsigne
   return mix64(hash + length);
 }
 
+// Length of the run of ASCII letters and digits at `bytes` (16 readable):
+// 0 to 16, 16 meaning at least that. `first` and `second` get the 16 bytes
+// as two little-endian words.
+#if defined(__SSE2__)
+unsigned ascii_word_length(const char* bytes, std::uint64_t& first, std::uint64_t& second) {
+  // Signed compares: a byte in [low, low + n) is, once (0x80 - low) is
+  // added, below -128 + n; bytes from 0x80 up never are.
+  auto in_range = [](__m128i values, char low, int n) {
+    return _mm_cmplt_epi8(_mm_add_epi8(values, _mm_set1_epi8(static_cast<char>(0x80 - low))),
+                          _mm_set1_epi8(static_cast<char>(-128 + n)));
+  };
+  __m128i values = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+  __m128i letters = in_range(_mm_or_si128(values, _mm_set1_epi8(0x20)), 'a', 26);
+  __m128i digits = in_range(values, '0', 10);
+  auto alnum = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letters, digits)));
+  first = static_cast<std::uint64_t>(_mm_cvtsi128_si64(values));
+  second = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(values, values)));
+  return static_cast<unsigned>(std::countr_zero(~alnum));  // 16 when all are
+}
+#else
+unsigned ascii_word_length(const char* bytes, std::uint64_t& first, std::uint64_t& second) {
+  first = load_word(bytes);
+  std::uint64_t stops = ~ascii_alnum_bytes(first) & k_highs;
+  if (stops != 0) {
+    return static_cast<unsigned>(std::countr_zero(stops)) / 8;
+  }
+  second = load_word(bytes + 8);
+  stops = ~ascii_alnum_bytes(second) & k_highs;
+  return 8 + (stops != 0 ? static_cast<unsigned>(std::countr_zero(stops)) / 8 : 8);
+}
+#endif
+
 // The fast path, most of most text: ASCII words of up to 16 letters and
 // digits and the plain separators between them, 8 bytes loaded, classified
 // and lowercased at a time, each word hashed from the registers it is in.
 // Returns at the first thing it leaves to the general path (a longer word,
 // an apostrophe, markup, a non-ASCII byte, the text's last 16 bytes).
+// Tokens gather in a block and go to the output a block at a time: no
+// capacity check per token. (The caller owns it: filled once per text.)
+using TokenBlock = std::array<Token, 64>;
+
 std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state,
-                        std::vector<Token>& tokens) {
+                        TokenBlock& block, std::vector<Token>& tokens) {
   const char* data = text.data();
   const std::size_t size = text.size();
   bool sentence_start = state.sentence_start;
   bool quoted = state.quoted;
   bool line_start = state.line_start;
+  std::size_t in_block = 0;
   while (size - pos >= 16) {
-    std::uint64_t word = load_word(data + pos);
-    std::uint64_t stops = ~ascii_alnum_bytes(word) & k_highs;
-    auto first = static_cast<unsigned char>(word);
-    unsigned length = 0;
+    std::uint64_t word = 0;
     std::uint64_t second = 0;
-    if ((stops & 0x80) != 0) {
+    const unsigned length = ascii_word_length(data + pos, word, second);
+    auto first = static_cast<unsigned char>(word);
+    if (length == 0) {
       // A separator: only the plain ones (a byte class of at most a quote).
-      if (first >= 0x80) {
-        break;
-      }
       std::uint8_t kind = k_byte_class[first];
-      if (kind == k_special) {
+      if (kind >= k_special) {
         break;
       }
       sentence_start = sentence_start || (kind & (k_sentence_end | k_newline)) != 0;
@@ -316,29 +360,22 @@ std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state
       ++pos;
       continue;
     }
-    if (stops != 0) {
-      length = static_cast<unsigned>(std::countr_zero(stops)) / 8;
-    } else {
-      second = load_word(data + pos + 8);
-      std::uint64_t more = ~ascii_alnum_bytes(second) & k_highs;
-      if (more == 0) {
-        break;
-      }
-      length = 8 + static_cast<unsigned>(std::countr_zero(more)) / 8;
-    }
-    auto next = static_cast<unsigned char>(data[pos + length]);
-    if (next >= 0x80 || next == '\'') {
+    std::uint8_t kind = k_byte_class[static_cast<unsigned char>(data[pos + length])];
+    if (length == 16 || kind >= k_joining) {
       break;
     }
     constexpr std::uint64_t k_lower = 0x20 * k_ones;  // letters and digits all have it
-    tokens.push_back(Token{hash_ascii_word(word | k_lower, second | k_lower, length),
-                           first <= 'Z' && first >= 'A' && !sentence_start, false, quoted,
-                           line_start});
+    block[in_block++] = Token{hash_ascii_word(word | k_lower, second | k_lower, length),
+                              first <= 'Z' && first >= 'A' && !sentence_start, false, quoted,
+                              line_start};
+    if (in_block == block.size()) {
+      tokens.insert(tokens.end(), block.begin(), block.end());
+      in_block = 0;
+    }
     sentence_start = false;
     line_start = false;
     pos += length;
     // The separator after it in the same step, unless it may start markup.
-    std::uint8_t kind = k_byte_class[next];
     if (kind != k_special) {
       sentence_start = (kind & (k_sentence_end | k_newline)) != 0;
       quoted = kind == k_straight_quote ? !quoted : (kind == k_newline ? false : quoted);
@@ -346,6 +383,7 @@ std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state
       ++pos;
     }
   }
+  tokens.insert(tokens.end(), block.begin(), block.begin() + static_cast<std::ptrdiff_t>(in_block));
   state = WalkState{sentence_start, quoted, line_start};
   return pos;
 }
@@ -358,6 +396,7 @@ template <class Emit>
 void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast_tokens) {
   TokenBuffer raw;
   UnicodeFolder folder;
+  TokenBlock block;
   bool non_ascii = false;
   bool capital = false;
   bool sentence_start = true;
@@ -389,7 +428,7 @@ void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast
   while (pos < text.size()) {
     if (fast_tokens != nullptr && raw.empty()) {
       WalkState walk{sentence_start, quoted, line_start};
-      pos = ascii_words(text, pos, walk, *fast_tokens);
+      pos = ascii_words(text, pos, walk, block, *fast_tokens);
       sentence_start = walk.sentence_start;
       quoted = walk.quoted;
       line_start = walk.line_start;
@@ -408,7 +447,7 @@ void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast
         pos = raw.append_ascii_run(text, pos);
         continue;
       }
-      if (kind == k_special) {
+      if ((kind & k_special) != 0) {
         if (byte == '\'' && !raw.empty() && pos + 1 < text.size() &&
             is_ascii_alnum(static_cast<unsigned char>(text[pos + 1]))) {
           ++pos;
@@ -499,15 +538,6 @@ void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast
 
 }  // namespace
 
-std::uint64_t mix64(std::uint64_t value) {
-  value ^= value >> 30;
-  value *= 0xbf58476d1ce4e5b9ull;
-  value ^= value >> 27;
-  value *= 0x94d049bb133111ebull;
-  value ^= value >> 31;
-  return value;
-}
-
 std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
   std::uint64_t hash = k_fnv_offset ^ mix64(seed);
   for (char c : bytes) {
@@ -515,10 +545,6 @@ std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
     hash *= k_fnv_prime;
   }
   return mix64(hash);
-}
-
-std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value) {
-  return mix64(seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2)));
 }
 
 std::vector<Token> tokenize(std::string_view text) {

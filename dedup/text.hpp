@@ -14,9 +14,20 @@ namespace newsmon::dedup {
 // depends on every input bit (the signatures slice hashes into bin, rank and
 // fingerprint bits and need them independent). hash_bytes is FNV-1a: item
 // and link keys persisted by older versions stay valid.
-std::uint64_t mix64(std::uint64_t value);
+// (Inline: the shingle loop calls mix64 once per shingle, the engine
+// hash_combine per key.)
+inline std::uint64_t mix64(std::uint64_t value) {
+  value ^= value >> 30;
+  value *= 0xbf58476d1ce4e5b9ull;
+  value ^= value >> 27;
+  value *= 0x94d049bb133111ebull;
+  value ^= value >> 31;
+  return value;
+}
 std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed = 0);
-std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value);
+inline std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value) {
+  return mix64(seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2)));
+}
 
 // Token::hash of one folded token: 8 bytes per multiply, not FNV's one
 // (tokens are most of the dedup stage's hashing). Persisted through every
