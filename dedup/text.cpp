@@ -2,7 +2,7 @@
 
 #include <utf8proc.h>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(NEWSMON_DEDUP_NO_SSE2)
 #include <emmintrin.h>
 #endif
 
@@ -296,8 +296,9 @@ std::uint64_t hash_ascii_word(std::uint64_t first, std::uint64_t second, unsigne
 
 // Length of the run of ASCII letters and digits at `bytes` (16 readable):
 // 0 to 16, 16 meaning at least that. `first` and `second` get the 16 bytes
-// as two little-endian words.
-#if defined(__SSE2__)
+// as two little-endian words. (NEWSMON_DEDUP_NO_SSE2 selects the portable
+// version, to check it on x86.)
+#if defined(__SSE2__) && !defined(NEWSMON_DEDUP_NO_SSE2)
 unsigned ascii_word_length(const char* bytes, std::uint64_t& first, std::uint64_t& second) {
   // Signed compares: a byte in [low, low + n) is, once (0x80 - low) is
   // added, below -128 + n; bytes from 0x80 up never are.
