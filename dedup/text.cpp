@@ -69,7 +69,7 @@ std::uint64_t ascii_alnum_bytes(std::uint64_t word) {
   return (letters | digits) & ~word & k_highs;
 }
 
-// What a byte below 0x80 means to the tokenizer, one table load per byte.
+// What a byte means to the tokenizer, one table load per byte.
 enum ByteClass : std::uint8_t {
   k_word = 1,           // letter or digit
   k_sentence_end = 2,   // . ! ?
@@ -245,36 +245,30 @@ class TokenBuffer {
 };
 
 // NFKC + case fold of a token holding non-ASCII bytes, as utf8proc_map
-// does it but into a buffer kept between tokens (utf8proc_map allocates
-// twice per call).
-class UnicodeFolder {
- public:
-  // The folded form of `raw` (valid until the next call), or `raw` itself
-  // when utf8proc rejects it.
-  std::string_view fold(std::string_view raw) {
-    constexpr auto k_options = static_cast<utf8proc_option_t>(
-        UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
-    const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(raw.data());
-    const auto length = static_cast<utf8proc_ssize_t>(raw.size());
-    // One spare code point: reencode needs a byte more than it writes.
-    auto room = static_cast<utf8proc_ssize_t>(m_buffer.size()) - 1;
-    utf8proc_ssize_t size = utf8proc_decompose(bytes, length, m_buffer.data(), room, k_options);
-    if (size > room) {
-      m_buffer.resize(static_cast<std::size_t>(size) + 1);
-      size = utf8proc_decompose(bytes, length, m_buffer.data(), size, k_options);
-    }
-    if (size >= 0) {
-      size = utf8proc_reencode(m_buffer.data(), size, k_options);
-    }
-    if (size < 0) {
-      return raw;
-    }
-    return {reinterpret_cast<const char*>(m_buffer.data()), static_cast<std::size_t>(size)};
+// does it but into a buffer kept by the thread (utf8proc_map allocates
+// twice per call): the folded form, valid until the next call, or `raw`
+// itself when utf8proc rejects it.
+std::string_view fold_unicode(std::string_view raw) {
+  constexpr auto k_options = static_cast<utf8proc_option_t>(
+      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
+  thread_local std::vector<utf8proc_int32_t> buffer(64);
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(raw.data());
+  const auto length = static_cast<utf8proc_ssize_t>(raw.size());
+  // One spare code point: reencode needs a byte more than it writes.
+  auto room = static_cast<utf8proc_ssize_t>(buffer.size()) - 1;
+  utf8proc_ssize_t size = utf8proc_decompose(bytes, length, buffer.data(), room, k_options);
+  if (size > room) {
+    buffer.resize(static_cast<std::size_t>(size) + 1);
+    size = utf8proc_decompose(bytes, length, buffer.data(), size, k_options);
   }
-
- private:
-  std::vector<utf8proc_int32_t> m_buffer = std::vector<utf8proc_int32_t>(64);
-};
+  if (size >= 0) {
+    size = utf8proc_reencode(buffer.data(), size, k_options);
+  }
+  if (size < 0) {
+    return raw;
+  }
+  return {reinterpret_cast<const char*>(buffer.data()), static_cast<std::size_t>(size)};
+}
 
 // What a token's flags depend on besides the token itself.
 struct WalkState {
@@ -396,7 +390,6 @@ std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state
 template <class Emit>
 void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast_tokens) {
   TokenBuffer raw;
-  UnicodeFolder folder;
   TokenBlock block;
   bool non_ascii = false;
   bool capital = false;
@@ -417,7 +410,7 @@ void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast
     if (non_ascii) {
       // Into the padded buffer: the hash reads whole words. (When utf8proc
       // rejects the bytes, they stay as they came.)
-      if (std::string_view folded = folder.fold(raw.view()); folded.data() != raw.view().data()) {
+      if (std::string_view folded = fold_unicode(raw.view()); folded.data() != raw.view().data()) {
         raw.assign(folded);
       }
       non_ascii = false;
