@@ -569,6 +569,12 @@ void tokenize(std::string_view text, std::vector<Token>& tokens) {
       text, [&](std::string_view, const Token& token) { tokens.push_back(token); }, &tokens);
 }
 
+void tokenize_general(std::string_view text, std::vector<Token>& tokens) {
+  tokens.clear();
+  for_each_token(
+      text, [&](std::string_view, const Token& token) { tokens.push_back(token); }, nullptr);
+}
+
 std::string canonical_text(std::string_view text) {
   std::string out;
   for_each_token(

@@ -58,6 +58,10 @@ std::vector<Token> tokenize(std::string_view text);
 // The same into a caller's buffer (cleared first), reusing its capacity.
 void tokenize(std::string_view text, std::vector<Token>& out);
 
+// tokenize() without its fast path for plain ASCII words: every token
+// through the general walk. Slower; tests hold the two to the same tokens.
+void tokenize_general(std::string_view text, std::vector<Token>& out);
+
 // The folded tokens joined by single spaces: what tokenize() hashes, for
 // tests and for people reading a decision.
 std::string canonical_text(std::string_view text);

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -220,7 +221,64 @@ TEST(Tokenize, DevArticlesAsBeforeTheAsciiFastPath) {
   EXPECT_EQ(checked, 300u);
 }
 
-// The fast path needs 8 readable bytes from a word's start; the last words
+std::string describe(const Token& token) {
+  char out[48];
+  std::snprintf(out, sizeof(out), "%016llx %d%d%d%d", static_cast<unsigned long long>(token.hash),
+                token.entity ? 1 : 0, token.unspaced ? 1 : 0, token.quoted ? 1 : 0,
+                token.line_start ? 1 : 0);
+  return out;
+}
+
+// The ASCII fast path gives the tokens the general walk (utf8proc, byte by
+// byte) gives: hashes and every flag.
+void expect_fast_path_as_general(const std::string& text) {
+  std::vector<Token> fast;
+  std::vector<Token> general;
+  tokenize(text, fast);
+  tokenize_general(text, general);
+  ASSERT_EQ(fast.size(), general.size()) << text.substr(0, 120);
+  for (std::size_t i = 0; i < fast.size(); ++i) {
+    ASSERT_EQ(describe(fast[i]), describe(general[i])) << "token " << i << " of " << text.substr(0, 120);
+  }
+}
+
+TEST(Tokenize, FastPathAsGeneralOnDevArticles) {
+  for (const auto& article : testing::dev_articles()) {
+    expect_fast_path_as_general(article.title + "\n" + article.text);
+  }
+}
+
+// Random texts from fragments that meet every branch of both paths: words
+// of 1 to 20 letters in either case, digits, apostrophes inside and after
+// words, sentence ends, newlines, straight and curly quotes, markup and
+// entities, non-ASCII letters and marks, unspaced scripts, invalid bytes.
+TEST(Tokenize, FastPathAsGeneralOnRandomTexts) {
+  const std::vector<std::string> fragments = {
+      " ", " ", " ", "  ", ", ", ". ", "! ", "? ", "\n", "\n\n", "\"", "'", "’", "“", "”", "«", "»",
+      "<b>", "</p>", "<", "&amp;", "&", "&#8217;", "-", "—", "é", "É", "ı", "İ", "ß", "ﬁ", "Ｗ",
+      "e\xcc\x81", "東京", "ภาษา", "ที่", "\xff", "\xc3", "0", "42", "x86", "s"};
+  std::mt19937_64 random(2024);
+  auto word = [&] {
+    std::string out;
+    std::size_t length = 1 + random() % 20;
+    for (std::size_t i = 0; i < length; ++i) {
+      char base = random() % 4 == 0 ? 'A' : 'a';
+      out.push_back(static_cast<char>(base + random() % 26));
+    }
+    return out;
+  };
+  for (int text_no = 0; text_no < 3000; ++text_no) {
+    std::string text;
+    std::size_t parts = random() % 80;
+    for (std::size_t i = 0; i < parts; ++i) {
+      text += random() % 2 == 0 ? word() : fragments[random() % fragments.size()];
+    }
+    expect_fast_path_as_general(text);
+    expect_hashes_of_canonical_words(text);
+  }
+}
+
+// The fast path needs 16 readable bytes from a word's start; the last words
 // of a text take the byte-wise path. Cut anywhere (inside words, UTF-8
 // sequences, markup), a text's tokens are those it has with more after it.
 TEST(Tokenize, TextEndsCutAnywhere) {
