@@ -321,15 +321,16 @@ unsigned ascii_word_length(const char* bytes, std::uint64_t& first, std::uint64_
 }
 #endif
 
-// The fast path, most of most text: ASCII words of up to 16 letters and
-// digits and the plain separators between them, 8 bytes loaded, classified
-// and lowercased at a time, each word hashed from the registers it is in.
-// Returns at the first thing it leaves to the general path (a longer word,
-// an apostrophe, markup, a non-ASCII byte, the text's last 16 bytes).
 // Tokens gather in a block and go to the output a block at a time: no
 // capacity check per token. (The caller owns it: filled once per text.)
 using TokenBlock = std::array<Token, 64>;
 
+// The fast path, most of most text: ASCII words of up to 15 letters and
+// digits and the plain separators between them, 16 bytes loaded and
+// classified at a time, each word lowercased and hashed in the registers it
+// was loaded into. Returns at the first thing it leaves to the general walk
+// (a longer word, an apostrophe, markup, a non-ASCII byte, the text's last
+// 16 bytes).
 std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state,
                         TokenBlock& block, std::vector<Token>& tokens) {
   const char* data = text.data();
@@ -396,13 +397,6 @@ void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast
   bool sentence_start = true;
   bool quoted = false;
   bool line_start = true;
-  auto emit_token = [&](std::string_view folded, std::uint64_t hash, bool unspaced) {
-    emit(folded, Token{hash, capital && !sentence_start, unspaced, quoted, line_start});
-    sentence_start = false;
-    line_start = false;
-    raw.clear();
-    capital = false;
-  };
   auto finish = [&](bool unspaced) {
     if (raw.empty()) {
       return;
@@ -416,7 +410,12 @@ void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast
       non_ascii = false;
     }
     std::string_view folded = raw.view();
-    emit_token(folded, hash_padded_token(folded.data(), folded.size()), unspaced);
+    emit(folded, Token{hash_padded_token(folded.data(), folded.size()), capital && !sentence_start,
+                       unspaced, quoted, line_start});
+    sentence_start = false;
+    line_start = false;
+    raw.clear();
+    capital = false;
   };
   std::size_t pos = 0;
   while (pos < text.size()) {
