@@ -1,6 +1,7 @@
 #include "dedup/signature.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 namespace newsmon::dedup {
@@ -19,20 +20,29 @@ std::vector<std::uint64_t> shingle_hashes(std::span<const Token> tokens) {
 }
 
 void shingle_hashes(std::span<const Token> tokens, std::vector<std::uint64_t>& out) {
-  out.clear();
   if (tokens.empty()) {
+    out.clear();
     return;
   }
-  std::size_t width = std::min(k_shingle_words, tokens.size());
-  out.reserve(tokens.size() - width + 1);
-  for (std::size_t i = 0; i + width <= tokens.size(); ++i) {
-    // Rotations keep the order of the words; one final mix spreads the bits
-    // that bin, rank and fingerprint are cut from.
-    std::uint64_t hash = tokens[i].hash;
-    for (std::size_t j = 1; j < width; ++j) {
-      hash = ((hash << 23) | (hash >> 41)) ^ tokens[i + j].hash;
-    }
-    out.push_back(mix64(hash));
+  const std::size_t width = std::min(k_shingle_words, tokens.size());
+  // Sized first and written through a pointer: no capacity check per
+  // shingle. Resized, not cleared: a buffer reused for articles of similar
+  // length is not zero-filled again before being overwritten.
+  out.resize(tokens.size() - width + 1);
+  std::uint64_t* next = out.data();
+  // A shingle is its words' hashes rotated by 23 bits per later word and
+  // xored: the order of the words counts. Rolling: xor out the first word's
+  // term, rotate once, xor in the next word. One final mix per shingle
+  // spreads the bits that bin, rank and fingerprint are cut from.
+  const int first_rotation = static_cast<int>((23 * (width - 1)) % 64);
+  std::uint64_t hash = 0;
+  for (std::size_t j = 0; j < width; ++j) {
+    hash = std::rotl(hash, 23) ^ tokens[j].hash;
+  }
+  *next++ = mix64(hash);
+  for (std::size_t i = width; i < tokens.size(); ++i) {
+    hash = std::rotl(hash ^ std::rotl(tokens[i - width].hash, first_rotation), 23) ^ tokens[i].hash;
+    *next++ = mix64(hash);
   }
 }
 
@@ -41,17 +51,23 @@ Signature make_signature(std::span<const std::uint64_t> shingles) {
   if (shingles.empty()) {
     return signature;
   }
+  // Per bin the least of (hash << k_bin_bits): its high bits are the rank
+  // (the hash's middle bits), its low bits the fingerprint (the hash's low
+  // 16), both independent of the bin bits shifted out. It is never
+  // k_empty_rank: the shift leaves the low bits zero. (A branch, not a
+  // branch-free minimum: past the first few shingles of a bin a new minimum
+  // is rare and predicted, and the minimum's store on every shingle measured
+  // slower.)
   std::array<std::uint64_t, k_signature_bins> rank;
   rank.fill(k_empty_rank);
   for (std::uint64_t hash : shingles) {
-    std::size_t bin = hash >> (64 - k_bin_bits);
-    // Rank on the middle bits, fingerprint from the low 16: independent bits
-    // of one well-mixed hash.
-    std::uint64_t value = (hash << k_bin_bits) >> 22;
-    if (value < rank[bin]) {
-      rank[bin] = value;
-      signature.bins[bin] = static_cast<std::uint16_t>(hash);
+    std::uint64_t& least = rank[hash >> (64 - k_bin_bits)];
+    if (std::uint64_t key = hash << k_bin_bits; key < least) {
+      least = key;
     }
+  }
+  for (std::size_t bin = 0; bin < k_signature_bins; ++bin) {
+    signature.bins[bin] = static_cast<std::uint16_t>(rank[bin] >> k_bin_bits);
   }
   // Optimal densification: an empty bin copies the first non-empty bin in a
   // pseudo-random sequence seeded by its own index, the same for every text.

@@ -1,6 +1,7 @@
 #include "dedup/sqlite_store.hpp"
 
 #include <cstring>
+#include <string>
 
 namespace newsmon::dedup {
 namespace {
@@ -10,10 +11,13 @@ namespace {
 std::int64_t to_sql(std::uint64_t value) { return static_cast<std::int64_t>(value); }
 std::uint64_t from_sql(std::int64_t value) { return static_cast<std::uint64_t>(value); }
 
-// Version 2 keeps term vectors packed and term lists apart from the items
-// (sealed into per-bucket rows). An older window's items and background
-// frequencies are dropped; its keys, stories and boilerplate are kept, so
-// items still in their feeds are recognised and nothing is alerted twice.
+// What the dedup_* tables hold, in dedup_schema. Version 2 changed the
+// token hash (hash_token replaced FNV-1a), so text hashes, signatures, term
+// ids, boilerplate lines and document frequencies of version 1 mean nothing
+// any more, and the items' layout (term vectors packed, term lists apart
+// from the items and sealed per time bucket). Item and link keys
+// (hash_bytes) and stories are unchanged. A file without dedup_schema but
+// with dedup_items is version 1.
 constexpr std::int64_t k_schema_version = 2;
 
 bool table_exists(sqlite::Database& db, const char* name) {
@@ -22,7 +26,8 @@ bool table_exists(sqlite::Database& db, const char* name) {
   return query.step();
 }
 
-std::int64_t schema_version(sqlite::Database& db) {
+// 0 for a file without dedup tables.
+std::int64_t stored_version(sqlite::Database& db) {
   if (!table_exists(db, "dedup_schema")) {
     return table_exists(db, "dedup_items") ? 1 : 0;
   }
@@ -30,15 +35,34 @@ std::int64_t schema_version(sqlite::Database& db) {
   return query.step() ? query.column_int(0) : 0;
 }
 
-sqlite::Database& create_schema(sqlite::Database& db) {
-  std::int64_t version = schema_version(db);
-  if (version != 0 && version < k_schema_version) {
-    db.exec(R"sql(
-      DROP TABLE IF EXISTS dedup_items;
-      DROP TABLE IF EXISTS dedup_background;
-      UPDATE dedup_clock SET background_documents = 0;
-    )sql");
+// Brings an older file down to what survives a version change: the rows
+// built on token hashes or the old layout go (the window refills as
+// articles arrive; keys and stories stay, so nothing seen before is alerted
+// again). A newer file is refused untouched. In a savepoint: atomic whether
+// or not the caller holds a transaction.
+void migrate(sqlite::Database& db) {
+  const std::int64_t version = stored_version(db);
+  if (version > k_schema_version) {
+    throw sqlite::SqliteError(db.path() + ": dedup state has schema version " +
+                                  std::to_string(version) + "; this newsmon reads up to " +
+                                  std::to_string(k_schema_version),
+                              1);  // SQLITE_ERROR
   }
+  if (version == 0 || version == k_schema_version) {
+    return;
+  }
+  db.exec("SAVEPOINT dedup_migrate;"
+          "DROP TABLE IF EXISTS dedup_items;"
+          "DROP TABLE IF EXISTS dedup_item_terms;"
+          "DROP TABLE IF EXISTS dedup_bucket_terms;"
+          "DELETE FROM dedup_boilerplate;"
+          "DELETE FROM dedup_background;"
+          "UPDATE dedup_clock SET background_documents = 0;"
+          "RELEASE dedup_migrate;");
+}
+
+sqlite::Database& create_schema(sqlite::Database& db) {
+  migrate(db);
   db.exec(R"sql(
     CREATE TABLE IF NOT EXISTS dedup_schema(
       one INTEGER PRIMARY KEY CHECK(one = 1), version INTEGER NOT NULL);

@@ -9,7 +9,10 @@ namespace newsmon::dedup {
 
 class SqliteWindowStore final : public WindowStore {
  public:
-  // Creates the dedup_* tables when missing. Throws sqlite::SqliteError.
+  // Creates the dedup_* tables when missing; on a file of an older schema
+  // version drops the rows built on its token hashes (items, boilerplate
+  // lines, document frequencies), keeping keys and stories. Throws
+  // sqlite::SqliteError, also for a file of a newer schema version.
   explicit SqliteWindowStore(sqlite::Database& db);
 
   // Articles held, without loading them (for a summary before any restore).

@@ -2,10 +2,15 @@
 
 #include <utf8proc.h>
 
+#if defined(__SSE2__) && !defined(NEWSMON_DEDUP_NO_SSE2)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
-#include <cstdlib>
-#include <memory>
+#include <cstring>
 
 #include "common/unicode.hpp"
 
@@ -15,21 +20,92 @@ namespace {
 constexpr std::uint64_t k_fnv_offset = 0xcbf29ce484222325ull;
 constexpr std::uint64_t k_fnv_prime = 0x100000001b3ull;
 
-// Per byte: its lowercase form if it is an ASCII letter or digit, else 0.
-// One table load instead of three range tests in the tokenizer's inner loop.
-constexpr std::array<char, 256> k_ascii_word = [] {
-  std::array<char, 256> table{};
+// Token hashes: the folded bytes in 8-byte little-endian chunks, each
+// absorbed by a multiply and a shift (a bijection of the chunk, so two
+// tokens of up to 8 bytes never collide), finished with mix64.
+constexpr std::uint64_t k_token_seed = 0x243f6a8885a308d3ull;
+constexpr std::uint64_t k_token_multiplier = 0x9e3779b97f4a7c15ull;
+constexpr std::uint64_t k_ones = 0x0101010101010101ull;
+constexpr std::uint64_t k_highs = 0x8080808080808080ull;
+
+std::uint64_t load_word(const char* bytes) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, bytes, sizeof(word));
+  if constexpr (std::endian::native == std::endian::big) {
+    word = __builtin_bswap64(word);
+  }
+  return word;
+}
+
+std::uint64_t absorb(std::uint64_t hash, std::uint64_t chunk) {
+  hash = (hash ^ chunk) * k_token_multiplier;
+  return hash ^ (hash >> 32);
+}
+
+// hash_token() of `size` bytes at `bytes`, which may be read 8 bytes past
+// their end (the tokenizer's buffer keeps that slack): no byte-wise tail.
+std::uint64_t hash_padded_token(const char* bytes, std::size_t size) {
+  std::uint64_t hash = k_token_seed;
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    hash = absorb(hash, load_word(bytes + i));
+  }
+  if (std::size_t tail = size - i; tail > 0) {
+    hash = absorb(hash, load_word(bytes + i) & (~0ull >> (64 - 8 * tail)));
+  }
+  return mix64(hash + size);
+}
+
+// Per byte, high bit set where the byte is an ASCII letter or digit. Each
+// range test adds a per-byte constant to 7-bit values (no carry crosses a
+// byte) and reads the high bit.
+std::uint64_t ascii_alnum_bytes(std::uint64_t word) {
+  auto at_least = [](std::uint64_t values, unsigned low) { return values + (0x80 - low) * k_ones; };
+  auto above = [](std::uint64_t values, unsigned high) { return values + (0x7f - high) * k_ones; };
+  std::uint64_t low7 = word & ~k_highs;
+  std::uint64_t folded = low7 | (0x20 * k_ones);  // upper case to lower
+  std::uint64_t letters = at_least(folded, 'a') & ~above(folded, 'z');
+  std::uint64_t digits = at_least(low7, '0') & ~above(low7, '9');
+  return (letters | digits) & ~word & k_highs;
+}
+
+// What a byte means to the tokenizer, one table load per byte.
+enum ByteClass : std::uint8_t {
+  k_word = 1,           // letter or digit
+  k_sentence_end = 2,   // . ! ?
+  k_newline = 4,
+  k_straight_quote = 8,
+  k_special = 16,       // apostrophe, or the start of markup: < &
+  // Classes from here up end the ASCII fast path when they follow a word.
+  k_joining = 32,       // apostrophe
+  k_non_ascii = 64,     // 0x80 and above
+};
+
+constexpr std::array<std::uint8_t, 256> k_byte_class = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (std::size_t c = 0x80; c < table.size(); ++c) {
+    table[c] = k_non_ascii;
+  }
   for (int c = '0'; c <= '9'; ++c) {
-    table[static_cast<std::size_t>(c)] = static_cast<char>(c);
+    table[static_cast<std::size_t>(c)] = k_word;
   }
   for (int c = 'a'; c <= 'z'; ++c) {
-    table[static_cast<std::size_t>(c)] = static_cast<char>(c);
-    table[static_cast<std::size_t>(c - 'a' + 'A')] = static_cast<char>(c);
+    table[static_cast<std::size_t>(c)] = k_word;
+    table[static_cast<std::size_t>(c - 'a' + 'A')] = k_word;
   }
+  for (char c : {'.', '!', '?'}) {
+    table[static_cast<std::size_t>(c)] = k_sentence_end;
+  }
+  table['\n'] = k_newline;
+  table['"'] = k_straight_quote;
+  for (char c : {'<', '&'}) {
+    table[static_cast<std::size_t>(c)] = k_special;
+  }
+  table['\''] = k_special | k_joining;
   return table;
 }();
 
-bool is_ascii_alnum(unsigned char c) { return k_ascii_word[c] != 0; }
+bool is_ascii_alnum(unsigned char c) { return k_byte_class[c] == k_word; }
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -89,32 +165,233 @@ std::size_t markup_length(std::string_view text, std::size_t pos) {
   return 0;
 }
 
-struct FreeDeleter {
-  void operator()(utf8proc_uint8_t* p) const { std::free(p); }  // NOLINT: utf8proc mallocs
+// The token being read: ASCII letters lowercased, other bytes as they came.
+// Written 8 bytes at a time, so it keeps 8 bytes of slack past its end;
+// small tokens stay in the object, no allocation per text.
+class TokenBuffer {
+ public:
+  TokenBuffer() = default;
+  TokenBuffer(const TokenBuffer&) = delete;
+  TokenBuffer& operator=(const TokenBuffer&) = delete;
+
+  bool empty() const { return m_size == 0; }
+  void clear() { m_size = 0; }
+  std::string_view view() const { return {data(), m_size}; }
+
+  // Appends the run of ASCII letters and digits starting at `pos` (which is
+  // one), lowercased; returns the position after it.
+  std::size_t append_ascii_run(std::string_view text, std::size_t pos) {
+    while (text.size() - pos >= 8) {
+      std::uint64_t word = load_word(text.data() + pos);
+      std::uint64_t stops = ~ascii_alnum_bytes(word) & k_highs;
+      // Letters and digits all have 0x20 set once lowercased.
+      store_word(word | (0x20 * k_ones));
+      if (stops != 0) {
+        auto length = static_cast<std::size_t>(std::countr_zero(stops)) / 8;
+        m_size += length;
+        return pos + length;
+      }
+      m_size += 8;
+      pos += 8;
+    }
+    // The text's last few bytes, one at a time.
+    reserve(m_size + 8);
+    for (; pos < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[pos])); ++pos) {
+      bytes()[m_size++] = static_cast<char>(text[pos] | 0x20);
+    }
+    return pos;
+  }
+
+  void append(std::string_view more) {
+    reserve(m_size + more.size());
+    std::memcpy(bytes() + m_size, more.data(), more.size());
+    m_size += more.size();
+  }
+
+  void assign(std::string_view other) {
+    clear();
+    append(other);
+  }
+
+ private:
+  static constexpr std::size_t k_slack = 8;
+  static constexpr std::size_t k_local = 120;
+
+  const char* data() const { return m_heap.empty() ? m_local.data() : m_heap.data(); }
+  char* bytes() { return m_heap.empty() ? m_local.data() : m_heap.data(); }
+
+  void reserve(std::size_t size) {
+    if (size + k_slack <= capacity()) {
+      return;
+    }
+    std::string grown(std::max(2 * capacity(), size + k_slack), '\0');
+    std::memcpy(grown.data(), data(), m_size);
+    m_heap = std::move(grown);
+  }
+
+  std::size_t capacity() const { return m_heap.empty() ? m_local.size() : m_heap.size(); }
+
+  void store_word(std::uint64_t word) {
+    reserve(m_size + 8);
+    if constexpr (std::endian::native == std::endian::big) {
+      word = __builtin_bswap64(word);
+    }
+    std::memcpy(bytes() + m_size, &word, sizeof(word));
+  }
+
+  std::array<char, k_local> m_local{};
+  std::string m_heap;
+  std::size_t m_size = 0;
 };
 
-// NFKC + case fold of one token that holds non-ASCII bytes.
-void fold_unicode(std::string_view raw, std::string& out) {
-  utf8proc_uint8_t* mapped = nullptr;
-  auto options = static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                                UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
-  utf8proc_ssize_t size = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(raw.data()),
-                                       static_cast<utf8proc_ssize_t>(raw.size()), &mapped, options);
-  std::unique_ptr<utf8proc_uint8_t, FreeDeleter> owner(mapped);
-  if (size < 0) {
-    out.assign(raw);
-    return;
+// NFKC + case fold of a token holding non-ASCII bytes, as utf8proc_map
+// does it but into a buffer kept by the thread (utf8proc_map allocates
+// twice per call): the folded form, valid until the next call, or `raw`
+// itself when utf8proc rejects it.
+std::string_view fold_unicode(std::string_view raw) {
+  constexpr auto k_options = static_cast<utf8proc_option_t>(
+      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
+  thread_local std::vector<utf8proc_int32_t> buffer(64);
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(raw.data());
+  const auto length = static_cast<utf8proc_ssize_t>(raw.size());
+  // One spare code point: reencode needs a byte more than it writes.
+  auto room = static_cast<utf8proc_ssize_t>(buffer.size()) - 1;
+  utf8proc_ssize_t size = utf8proc_decompose(bytes, length, buffer.data(), room, k_options);
+  if (size > room) {
+    buffer.resize(static_cast<std::size_t>(size) + 1);
+    size = utf8proc_decompose(bytes, length, buffer.data(), size, k_options);
   }
-  out.assign(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(size));
+  if (size >= 0) {
+    size = utf8proc_reencode(buffer.data(), size, k_options);
+  }
+  if (size < 0) {
+    return raw;
+  }
+  return {reinterpret_cast<const char*>(buffer.data()), static_cast<std::size_t>(size)};
 }
 
-// Walks `text` and calls `emit(folded, entity, unspaced, quoted,
-// line_start)` for each token.
+// What a token's flags depend on besides the token itself.
+struct WalkState {
+  bool sentence_start = true;
+  bool quoted = false;
+  bool line_start = true;
+};
+
+// Hash of an ASCII word of `length` bytes (1..15) from its lowercased
+// 8-byte words, as hash_padded_token() computes it from the bytes.
+std::uint64_t hash_ascii_word(std::uint64_t first, std::uint64_t second, unsigned length) {
+  if (length <= 8) {
+    return mix64(absorb(k_token_seed, first & (~0ull >> (64 - 8 * length))) + length);
+  }
+  std::uint64_t hash = absorb(k_token_seed, first);
+  hash = absorb(hash, second & (~0ull >> (128 - 8 * length)));
+  return mix64(hash + length);
+}
+
+// Length of the run of ASCII letters and digits at `bytes` (16 readable):
+// 0 to 16, 16 meaning at least that. `first` and `second` get the 16 bytes
+// as two little-endian words. (NEWSMON_DEDUP_NO_SSE2 selects the portable
+// version, to check it on x86.)
+#if defined(__SSE2__) && !defined(NEWSMON_DEDUP_NO_SSE2)
+unsigned ascii_word_length(const char* bytes, std::uint64_t& first, std::uint64_t& second) {
+  // Signed compares: a byte in [low, low + n) is, once (0x80 - low) is
+  // added, below -128 + n; bytes from 0x80 up never are.
+  auto in_range = [](__m128i values, char low, int n) {
+    return _mm_cmplt_epi8(_mm_add_epi8(values, _mm_set1_epi8(static_cast<char>(0x80 - low))),
+                          _mm_set1_epi8(static_cast<char>(-128 + n)));
+  };
+  __m128i values = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+  __m128i letters = in_range(_mm_or_si128(values, _mm_set1_epi8(0x20)), 'a', 26);
+  __m128i digits = in_range(values, '0', 10);
+  auto alnum = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letters, digits)));
+  first = static_cast<std::uint64_t>(_mm_cvtsi128_si64(values));
+  second = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(values, values)));
+  return static_cast<unsigned>(std::countr_zero(~alnum));  // 16 when all are
+}
+#else
+unsigned ascii_word_length(const char* bytes, std::uint64_t& first, std::uint64_t& second) {
+  first = load_word(bytes);
+  std::uint64_t stops = ~ascii_alnum_bytes(first) & k_highs;
+  if (stops != 0) {
+    return static_cast<unsigned>(std::countr_zero(stops)) / 8;
+  }
+  second = load_word(bytes + 8);
+  stops = ~ascii_alnum_bytes(second) & k_highs;
+  return 8 + (stops != 0 ? static_cast<unsigned>(std::countr_zero(stops)) / 8 : 8);
+}
+#endif
+
+// Tokens gather in a block and go to the output a block at a time: no
+// capacity check per token. (The caller owns it: filled once per text.)
+using TokenBlock = std::array<Token, 64>;
+
+// The fast path, most of most text: ASCII words of up to 15 letters and
+// digits and the plain separators between them, 16 bytes loaded and
+// classified at a time, each word lowercased and hashed in the registers it
+// was loaded into. Returns at the first thing it leaves to the general walk
+// (a longer word, an apostrophe, markup, a non-ASCII byte, the text's last
+// 16 bytes).
+std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state,
+                        TokenBlock& block, std::vector<Token>& tokens) {
+  const char* data = text.data();
+  const std::size_t size = text.size();
+  bool sentence_start = state.sentence_start;
+  bool quoted = state.quoted;
+  bool line_start = state.line_start;
+  std::size_t in_block = 0;
+  while (size - pos >= 16) {
+    std::uint64_t word = 0;
+    std::uint64_t second = 0;
+    const unsigned length = ascii_word_length(data + pos, word, second);
+    auto first = static_cast<unsigned char>(word);
+    if (length == 0) {
+      // A separator: only the plain ones (a byte class of at most a quote).
+      std::uint8_t kind = k_byte_class[first];
+      if (kind >= k_special) {
+        break;
+      }
+      sentence_start = sentence_start || (kind & (k_sentence_end | k_newline)) != 0;
+      quoted = kind == k_straight_quote ? !quoted : (kind == k_newline ? false : quoted);
+      line_start = line_start || kind == k_newline;
+      ++pos;
+      continue;
+    }
+    std::uint8_t kind = k_byte_class[static_cast<unsigned char>(data[pos + length])];
+    if (length == 16 || kind >= k_joining) {
+      break;
+    }
+    constexpr std::uint64_t k_lower = 0x20 * k_ones;  // letters and digits all have it
+    block[in_block++] = Token{hash_ascii_word(word | k_lower, second | k_lower, length),
+                              first <= 'Z' && first >= 'A' && !sentence_start, false, quoted,
+                              line_start};
+    if (in_block == block.size()) {
+      tokens.insert(tokens.end(), block.begin(), block.end());
+      in_block = 0;
+    }
+    sentence_start = false;
+    line_start = false;
+    pos += length;
+    // The separator after it in the same step, unless it may start markup.
+    if (kind != k_special) {
+      sentence_start = (kind & (k_sentence_end | k_newline)) != 0;
+      quoted = kind == k_straight_quote ? !quoted : (kind == k_newline ? false : quoted);
+      line_start = kind == k_newline;
+      ++pos;
+    }
+  }
+  tokens.insert(tokens.end(), block.begin(), block.begin() + static_cast<std::ptrdiff_t>(in_block));
+  state = WalkState{sentence_start, quoted, line_start};
+  return pos;
+}
+
+// Walks `text` and calls `emit(folded, token)` for each token, `folded`
+// its folded bytes (which may be read 8 bytes past their end). With
+// `fast_tokens`, plain ASCII words skip `emit` and go straight into it (by
+// ascii_words()): `emit` must append to the same vector.
 template <class Emit>
-void for_each_token(std::string_view text, Emit&& emit) {
-  std::string raw;
-  raw.reserve(64);
-  std::string folded;
+void for_each_token(std::string_view text, Emit&& emit, std::vector<Token>* fast_tokens) {
+  TokenBuffer raw;
+  TokenBlock block;
   bool non_ascii = false;
   bool capital = false;
   bool sentence_start = true;
@@ -125,57 +402,67 @@ void for_each_token(std::string_view text, Emit&& emit) {
       return;
     }
     if (non_ascii) {
-      fold_unicode(raw, folded);
-      emit(std::string_view(folded), capital && !sentence_start, unspaced, quoted, line_start);
-    } else {
-      emit(std::string_view(raw), capital && !sentence_start, unspaced, quoted, line_start);
+      // Into the padded buffer: the hash reads whole words. (When utf8proc
+      // rejects the bytes, they stay as they came.)
+      if (std::string_view folded = fold_unicode(raw.view()); folded.data() != raw.view().data()) {
+        raw.assign(folded);
+      }
+      non_ascii = false;
     }
+    std::string_view folded = raw.view();
+    emit(folded, Token{hash_padded_token(folded.data(), folded.size()), capital && !sentence_start,
+                       unspaced, quoted, line_start});
     sentence_start = false;
     line_start = false;
     raw.clear();
-    non_ascii = false;
     capital = false;
   };
   std::size_t pos = 0;
   while (pos < text.size()) {
+    if (fast_tokens != nullptr && raw.empty()) {
+      WalkState walk{sentence_start, quoted, line_start};
+      pos = ascii_words(text, pos, walk, block, *fast_tokens);
+      sentence_start = walk.sentence_start;
+      quoted = walk.quoted;
+      line_start = walk.line_start;
+      if (pos >= text.size()) {
+        break;
+      }
+    }
     auto byte = static_cast<unsigned char>(text[pos]);
     if (byte < 0x80) {
-      if (is_ascii_alnum(byte)) {
+      std::uint8_t kind = k_byte_class[byte];
+      if (kind == k_word) {
         if (raw.empty()) {
           capital = byte >= 'A' && byte <= 'Z';
         }
-        // The whole run of ASCII letters and digits at once: most text is.
-        std::size_t end = pos;
-        while (end < text.size()) {
-          char lower = k_ascii_word[static_cast<unsigned char>(text[end])];
-          if (lower == 0) {
-            break;
-          }
-          raw.push_back(lower);
-          ++end;
-        }
-        pos = end;
+        // The whole run of ASCII letters and digits at once.
+        pos = raw.append_ascii_run(text, pos);
         continue;
       }
-      if (byte == '\'' && !raw.empty() && pos + 1 < text.size() &&
-          is_ascii_alnum(static_cast<unsigned char>(text[pos + 1]))) {
-        ++pos;
-        continue;
-      }
-      if (byte == '<' || byte == '&') {
-        if (std::size_t skip = markup_length(text, pos); skip > 0) {
-          finish(false);
-          pos += skip;
+      if ((kind & k_special) != 0) {
+        if (byte == '\'' && !raw.empty() && pos + 1 < text.size() &&
+            is_ascii_alnum(static_cast<unsigned char>(text[pos + 1]))) {
+          ++pos;
           continue;
         }
+        if (byte != '\'') {
+          if (std::size_t skip = markup_length(text, pos); skip > 0) {
+            finish(false);
+            pos += skip;
+            continue;
+          }
+        }
       }
-      finish(false);
-      if (is_sentence_end(byte) || byte == '\n') {
+      if (!raw.empty()) {
+        finish(false);
+      }
+      if (kind == k_sentence_end || kind == k_newline) {
         sentence_start = true;
       }
-      if (byte == '"') {
+      if (kind == k_straight_quote) {
         quoted = !quoted;
-      } else if (byte == '\n') {
+      } else if (kind == k_newline) {
         quoted = false;  // an unbalanced quote ends with its paragraph
         line_start = true;
       }
@@ -244,15 +531,6 @@ void for_each_token(std::string_view text, Emit&& emit) {
 
 }  // namespace
 
-std::uint64_t mix64(std::uint64_t value) {
-  value ^= value >> 30;
-  value *= 0xbf58476d1ce4e5b9ull;
-  value ^= value >> 27;
-  value *= 0x94d049bb133111ebull;
-  value ^= value >> 31;
-  return value;
-}
-
 std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
   std::uint64_t hash = k_fnv_offset ^ mix64(seed);
   for (char c : bytes) {
@@ -262,40 +540,51 @@ std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
   return mix64(hash);
 }
 
-std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value) {
-  return mix64(seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2)));
-}
-
 std::vector<Token> tokenize(std::string_view text) {
   std::vector<Token> tokens;
   tokenize(text, tokens);
   return tokens;
 }
 
+std::uint64_t hash_token(std::string_view folded) {
+  // The padded form over a copy of the last partial chunk.
+  std::size_t whole = folded.size() & ~std::size_t{7};
+  std::uint64_t hash = k_token_seed;
+  for (std::size_t i = 0; i < whole; i += 8) {
+    hash = absorb(hash, load_word(folded.data() + i));
+  }
+  if (whole < folded.size()) {
+    std::array<char, 8> tail{};
+    std::memcpy(tail.data(), folded.data() + whole, folded.size() - whole);
+    hash = absorb(hash, load_word(tail.data()));
+  }
+  return mix64(hash + folded.size());
+}
+
 void tokenize(std::string_view text, std::vector<Token>& tokens) {
   tokens.clear();
   tokens.reserve(text.size() / 6);
-  // hash_bytes(folded) inlined, its seed's mix computed once per text.
-  const std::uint64_t basis = k_fnv_offset ^ mix64(0);
-  for_each_token(text, [&](std::string_view folded, bool entity, bool unspaced, bool quoted,
-                           bool line_start) {
-    std::uint64_t hash = basis;
-    for (char c : folded) {
-      hash ^= static_cast<unsigned char>(c);
-      hash *= k_fnv_prime;
-    }
-    tokens.push_back(Token{mix64(hash), entity, unspaced, quoted, line_start});
-  });
+  for_each_token(
+      text, [&](std::string_view, const Token& token) { tokens.push_back(token); }, &tokens);
+}
+
+void tokenize_general(std::string_view text, std::vector<Token>& tokens) {
+  tokens.clear();
+  for_each_token(
+      text, [&](std::string_view, const Token& token) { tokens.push_back(token); }, nullptr);
 }
 
 std::string canonical_text(std::string_view text) {
   std::string out;
-  for_each_token(text, [&](std::string_view folded, bool, bool, bool, bool) {
-    if (!out.empty()) {
-      out.push_back(' ');
-    }
-    out.append(folded);
-  });
+  for_each_token(
+      text,
+      [&](std::string_view folded, const Token&) {
+        if (!out.empty()) {
+          out.push_back(' ');
+        }
+        out.append(folded);
+      },
+      nullptr);
   return out;
 }
 
@@ -318,12 +607,25 @@ std::vector<std::string_view> split_units(std::string_view text) {
 
 std::uint64_t hash_tokens(std::span<const Token> tokens) {
   // Token hashes are already mixed: a multiply-xor chain per token and one
-  // final mix is enough to tell sequences apart.
-  std::uint64_t hash = k_fnv_offset;
-  for (const Token& token : tokens) {
-    hash = (hash ^ token.hash) * 0x9e3779b97f4a7c15ull;
-    hash ^= hash >> 29;
+  // final mix is enough to tell sequences apart. Four chains, token i in
+  // chain i % 4, so the multiplies of neighbouring tokens overlap.
+  std::array<std::uint64_t, 4> lanes = {k_fnv_offset, k_fnv_offset ^ 1, k_fnv_offset ^ 2,
+                                        k_fnv_offset ^ 3};
+  auto step = [](std::uint64_t hash, std::uint64_t token) {
+    hash = (hash ^ token) * k_token_multiplier;
+    return hash ^ (hash >> 29);
+  };
+  std::size_t i = 0;
+  for (; i + 4 <= tokens.size(); i += 4) {
+    lanes[0] = step(lanes[0], tokens[i].hash);
+    lanes[1] = step(lanes[1], tokens[i + 1].hash);
+    lanes[2] = step(lanes[2], tokens[i + 2].hash);
+    lanes[3] = step(lanes[3], tokens[i + 3].hash);
   }
+  for (; i < tokens.size(); ++i) {
+    lanes[i % 4] = step(lanes[i % 4], tokens[i].hash);
+  }
+  std::uint64_t hash = step(step(step(lanes[0], lanes[1]), lanes[2]), lanes[3]);
   return mix64(hash ^ tokens.size());
 }
 

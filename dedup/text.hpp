@@ -10,15 +10,33 @@
 
 namespace newsmon::dedup {
 
-// 64-bit hashes: FNV-1a over bytes, finished with the splitmix64 mixer so
-// every output bit depends on every input bit (the signatures slice hashes
-// into bin, rank and fingerprint bits and need them independent).
-std::uint64_t mix64(std::uint64_t value);
+// 64-bit hashes, finished with the splitmix64 mixer so every output bit
+// depends on every input bit (the signatures slice hashes into bin, rank and
+// fingerprint bits and need them independent). hash_bytes is FNV-1a: item
+// and link keys persisted by older versions stay valid.
+// (Inline: the shingle loop calls mix64 once per shingle, the engine
+// hash_combine per key.)
+inline std::uint64_t mix64(std::uint64_t value) {
+  value ^= value >> 30;
+  value *= 0xbf58476d1ce4e5b9ull;
+  value ^= value >> 27;
+  value *= 0x94d049bb133111ebull;
+  value ^= value >> 31;
+  return value;
+}
 std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed = 0);
-std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value);
+inline std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value) {
+  return mix64(seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2)));
+}
+
+// Token::hash of one folded token: 8 bytes per multiply, not FNV's one
+// (tokens are most of the dedup stage's hashing). Persisted through every
+// hash built on tokens: changing it needs a new dedup store schema version
+// (sqlite_store.cpp).
+std::uint64_t hash_token(std::string_view folded);
 
 struct Token {
-  std::uint64_t hash = 0;
+  std::uint64_t hash = 0;  // hash_token() of the folded token
   // Capitalised in the source and not the first word of a sentence: a
   // likely name, weighted up by the coverage layer.
   bool entity = false;
@@ -39,6 +57,10 @@ struct Token {
 std::vector<Token> tokenize(std::string_view text);
 // The same into a caller's buffer (cleared first), reusing its capacity.
 void tokenize(std::string_view text, std::vector<Token>& out);
+
+// tokenize() without its fast path for plain ASCII words: every token
+// through the general walk. Slower; tests hold the two to the same tokens.
+void tokenize_general(std::string_view text, std::vector<Token>& out);
 
 // The folded tokens joined by single spaces: what tokenize() hashes, for
 // tests and for people reading a decision.

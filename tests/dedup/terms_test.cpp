@@ -27,8 +27,8 @@ TEST(Terms, TitleWordsAndNamesWeighMore) {
   float bridge = 0;
   float smith = 0;
   for (const auto& count : counts) {
-    if (count.term == static_cast<std::uint32_t>(hash_bytes("bridge") >> 32)) bridge = count.tf;
-    if (count.term == static_cast<std::uint32_t>(hash_bytes("smith") >> 32)) smith = count.tf;
+    if (count.term == static_cast<std::uint32_t>(hash_token("bridge") >> 32)) bridge = count.tf;
+    if (count.term == static_cast<std::uint32_t>(hash_token("smith") >> 32)) smith = count.tf;
   }
   EXPECT_FLOAT_EQ(bridge, 2 + k_title_boost);
   EXPECT_FLOAT_EQ(smith, 3 + k_entity_boost);  // only the mid-sentence "Smith" is a name
