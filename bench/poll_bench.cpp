@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <sys/resource.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -134,7 +135,10 @@ int main(int argc, char** argv) {
         });
       }));
   scheduler.set_feeds(feeds);
-  scheduler.run_once([] {});
+  // The loop can run dry while bodies still wait for the parser thread; the
+  // pass ends only when the scheduler has seen every outcome consumed.
+  auto busy = boost::asio::make_work_guard(io);
+  scheduler.run_once([&busy] { busy.reset(); });
   io.run();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
