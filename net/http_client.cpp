@@ -483,7 +483,9 @@ std::size_t HttpClient::Impl::on_header(char* data, std::size_t size, std::size_
   std::string value(trim_ascii_space(content.substr(colon + 1)));
   if (name == "location") {
     transfer->location = value;
-  } else if (name == "content-length") {
+  } else if (name == "content-length" && response.status >= 200 && response.status < 300) {
+    // Only a success carries the body it declares (a 304 may state the
+    // length of the body it does not send).
     char* end = nullptr;
     const unsigned long long length = std::strtoull(value.c_str(), &end, 10);
     if (end != value.c_str() && *end == '\0') {
