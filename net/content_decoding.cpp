@@ -140,6 +140,9 @@ DecodeResult decode_brotli(std::string_view in, std::size_t max_bytes) {
       break;
     }
     if (result == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) {
+      if (out.size() > max_bytes) {
+        return too_large(max_bytes);  // more than the cap plus one byte is coming
+      }
       out.resize(std::min(max_bytes + 1, std::max(out.size() * 2, k_min_capacity)));
       continue;
     }
