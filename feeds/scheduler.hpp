@@ -133,7 +133,9 @@ using OutcomeHandler = std::function<bool(const config::FeedConfig&, FetchOutcom
 // thread): it calls `done(consumed)` exactly once, on the io_context thread.
 // Until then the feed counts as in flight: it is not fetched again, its
 // validators are not stored and run_once / stop wait for it; while
-// SchedulePolicy::max_unconsumed_bodies bodies wait so, no fetch starts.
+// SchedulePolicy::max_unconsumed_bodies bodies wait so, no transfer of the
+// fetcher's HTTP client starts (webhooks that share it included), so a
+// consumer must not wait for that client before calling `done`.
 using OutcomeDone = std::function<void(bool consumed)>;
 using AsyncOutcomeHandler =
     std::function<void(const config::FeedConfig&, FetchOutcome, OutcomeDone)>;
