@@ -216,6 +216,8 @@ net::HttpRequest FeedFetcher::make_request(const config::FeedConfig& feed,
   return request;
 }
 
+void FeedFetcher::set_paused(bool paused) { m_client.set_paused(paused); }
+
 void FeedFetcher::fetch(const config::FeedConfig& feed, const ConditionalGetState& state,
                         FetchCallback done) {
   m_client.perform(make_request(feed, state),

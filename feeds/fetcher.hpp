@@ -104,6 +104,9 @@ class FeedFetcher {
   // The fetcher and its clock must outlive the pending fetches.
   void fetch(const config::FeedConfig& feed, const ConditionalGetState& state, FetchCallback done);
 
+  // Holds back fetches not yet started (see HttpClient::set_paused).
+  void set_paused(bool paused);
+
   // The request fetch() sends, exposed for tests.
   net::HttpRequest make_request(const config::FeedConfig& feed, const ConditionalGetState& state) const;
 

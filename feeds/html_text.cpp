@@ -660,7 +660,22 @@ class FastConverter {
       const bool tag_like = is_ascii_alpha(next) || (next == '/' && i + 2 < s.size() && is_ascii_alpha(s[i + 2]));
       if (!tag_like) {
         if (next == '/') {
-          return std::nullopt;  // "</ x>": a bogus comment; rare, let gumbo read it
+          // HTML5's end tag open state: "</" at the end of input is text;
+          // "</" and anything but a letter opens a bogus comment, which
+          // ends at the next '>' (truncated feed texts end so).
+          if (i + 2 == s.size()) {
+            if (!emit_text("</")) {
+              return std::nullopt;
+            }
+            i = text_start = s.size();
+            continue;
+          }
+          const auto close = s.find('>', i + 2);
+          if (close == std::string_view::npos) {
+            return std::nullopt;  // unterminated, like other comments: gumbo decides
+          }
+          i = text_start = close + 1;
+          continue;
         }
         if (!emit_text("<")) {
           return std::nullopt;

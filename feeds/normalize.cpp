@@ -48,7 +48,10 @@ std::string text_line(std::string_view maybe_html) {
 }
 
 std::string make_dated_article(SysTime date, std::string_view body) {
-  std::string article = " date " + format_day_utc(date);
+  std::string article;
+  article.reserve(17 + body.size());  // one allocation: " date YYYY-MM-DD " and the body
+  article += " date ";
+  article += format_day_utc(date);
   if (!body.empty()) {
     article += ' ';
     article.append(body);

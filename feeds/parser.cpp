@@ -230,6 +230,17 @@ std::string text_of(const pugi::xml_node& node) {
   return std::string(trim_ascii_space(out));
 }
 
+// text_line(text_of(node)), without the copy of the text when it is a single
+// text node (nearly always: titles, categories, names).
+std::string text_line_of(const pugi::xml_node& node) {
+  const pugi::xml_node first = node.first_child();
+  if (first && !first.next_sibling() &&
+      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+    return text_line(trim_ascii_space(first.value()));
+  }
+  return text_line(text_of(node));
+}
+
 void append_escaped(std::string& out, std::string_view text, bool attribute) {
   for (const char c : text) {
     switch (c) {
@@ -332,6 +343,13 @@ std::string base_of(const pugi::xml_node& node, const std::string& parent_base) 
   return attribute ? resolve_url(parent_base, attribute.value()) : parent_base;
 }
 
+// resolve_url(base_of(node, base), href) without copying the base when the
+// node sets none (every item's link).
+std::string resolve_at(const pugi::xml_node& node, const std::string& base, std::string_view href) {
+  const auto attribute = node.attribute("xml:base");
+  return attribute ? resolve_url(resolve_url(base, attribute.value()), href) : resolve_url(base, href);
+}
+
 // --------------------------------------------------------------- XML feeds --
 
 struct EntryFields {
@@ -378,14 +396,14 @@ void read_atom_link(EntryFields& fields, const pugi::xml_node& node, const std::
     rank = (type.empty() || type == "text/html" || type == "application/xhtml+xml") ? 1 : 2;
   } else if (rel == "self" || rel == "related") {
     if (rel == "self" && fields.self_link.empty()) {
-      fields.self_link = resolve_url(base_of(node, base), href);
+      fields.self_link = resolve_at(node, base, href);
     }
     rank = 4;  // better than nothing when an entry has no alternate link
   } else {
     return;
   }
   if (rank < fields.link_rank) {
-    fields.item.link = resolve_url(base_of(node, base), href);
+    fields.item.link = resolve_at(node, base, href);
     fields.link_rank = rank;
   }
 }
@@ -420,14 +438,14 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
   if (is_rss(q.ns) || is_atom(q.ns)) {
     const bool atom = is_atom(q.ns);
     if (local == "title") {
-      fields.item.title = atom ? text_line(body_to_paragraphs(atom_text(child))) : text_line(text_of(child));
+      fields.item.title = atom ? text_line(body_to_paragraphs(atom_text(child))) : text_line_of(child);
     } else if (local == "link") {
       if (child.attribute("href")) {
         read_atom_link(fields, child, base);
       } else if (fields.link_rank > 0) {
         std::string link = text_of(child);
         if (!link.empty()) {
-          fields.item.link = resolve_url(base_of(child, base), link);
+          fields.item.link = resolve_at(child, base, link);
           fields.link_rank = 0;
         }
       }
@@ -462,7 +480,7 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
     } else if (local == "category") {
       const auto term = child.attribute("term");
       add_unique(fields.item.categories,
-                 text_line(term ? std::string(trim_ascii_space(term.value())) : text_of(child)));
+                 term ? text_line(trim_ascii_space(term.value())) : text_line_of(child));
     }
     return;
   }
@@ -476,11 +494,11 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
       if (local == "date") {
         offer_date(fields, 1, child);
       } else if (local == "creator" || local == "author") {
-        add_unique(fields.item.authors, text_line(text_of(child)));
+        add_unique(fields.item.authors, text_line_of(child));
       } else if (local == "subject") {
-        add_unique(fields.item.categories, text_line(text_of(child)));
+        add_unique(fields.item.categories, text_line_of(child));
       } else if (local == "title" && fields.item.title.empty()) {
-        fields.item.title = text_line(text_of(child));
+        fields.item.title = text_line_of(child);
       } else if (local == "description") {
         offer_body(fields, 3, [&] { return html_of(child); });
       } else if (local == "identifier" && fields.item.guid.empty()) {
@@ -501,14 +519,14 @@ void read_entry_child(EntryFields& fields, const pugi::xml_node& child, const Ns
         const std::string_view type = child.attribute("type").value();
         offer_body(fields, 4, [&] { return html_of(child, type == "html"); });
       } else if (local == "title" && fields.item.title.empty()) {
-        fields.item.title = text_line(text_of(child));
+        fields.item.title = text_line_of(child);
       }
       break;
     case Ns::itunes:
       if (local == "summary") {
         offer_body(fields, 5, [&] { return html_of(child); });
       } else if (local == "author" && fields.item.authors.empty()) {
-        add_unique(fields.item.authors, text_line(text_of(child)));
+        add_unique(fields.item.authors, text_line_of(child));
       }
       break;
     default:
@@ -532,7 +550,10 @@ void read_media_group(EntryFields& fields, const pugi::xml_node& node, const NsS
 FeedItem read_entry(const pugi::xml_node& node, const NsScope& parent, const std::string& base,
                     const std::vector<std::string>& feed_authors, const ParseOptions& options) {
   const NsScope scope(&parent, node);
-  const std::string entry_base = base_of(node, base);
+  // The feed's base unless the entry sets its own (no copy per entry).
+  const auto xml_base = node.attribute("xml:base");
+  const std::string own_base = xml_base ? resolve_url(base, xml_base.value()) : std::string();
+  const std::string& entry_base = xml_base ? own_base : base;
   EntryFields fields;
   // RSS 1.0: the item's URI is its rdf:about.
   if (const auto about = node.attribute("rdf:about")) {

@@ -234,10 +234,14 @@ FeedScheduler::FeedScheduler(boost::asio::io_context& io, FeedFetcher& fetcher, 
       m_planner(policy, seed),
       m_on_outcome(std::move(on_outcome)),
       m_flush_timer(io),
-      m_flush_delay(policy.state_flush_delay) {}
+      m_flush_delay(policy.state_flush_delay),
+      m_max_unconsumed(policy.max_unconsumed_bodies) {}
 
 FeedScheduler::~FeedScheduler() {
   *m_alive = false;
+  if (m_fetching_paused) {
+    m_fetcher.set_paused(false);  // the fetcher's client may serve others
+  }
   flush_state();
   m_flush_timer.cancel();
   for (auto& [name, slot] : m_slots) {
@@ -383,13 +387,35 @@ void FeedScheduler::finish(Slot& slot, FetchOutcome outcome, std::function<void(
     return;
   }
   Slot* target = &slot;
+  const bool body = fetched_view != nullptr;
+  if (body) {
+    ++m_unconsumed;
+    if (m_max_unconsumed > 0 && m_unconsumed >= m_max_unconsumed && !m_fetching_paused) {
+      m_fetching_paused = true;
+      m_fetcher.set_paused(true);
+    }
+  }
   m_on_outcome(slot.config, std::move(outcome),
                [this, alive = m_alive, target, summary = std::move(summary), validators,
-                after = std::move(after)](bool consumed) mutable {
+                after = std::move(after), body](bool consumed) mutable {
                  if (*alive) {
+                   if (body) {
+                     body_consumed();
+                   }
                    complete(*target, std::move(summary), validators, consumed, std::move(after));
                  }
                });
+}
+
+void FeedScheduler::body_consumed() {
+  --m_unconsumed;
+  // Half the limit, not one below it: the consumer gets a batch back to
+  // work through while the next bodies are fetched, and the client is not
+  // paused and resumed on every body.
+  if (m_fetching_paused && m_unconsumed <= m_max_unconsumed / 2) {
+    m_fetching_paused = false;
+    m_fetcher.set_paused(false);
+  }
 }
 
 void FeedScheduler::complete(Slot& slot, FetchOutcome summary,

@@ -63,6 +63,11 @@ struct SchedulePolicy {
   // Feeds released together when a host's rate limit ends are spread over this.
   Duration host_spread = std::chrono::seconds(5);
   int adaptive_max_factor = 4;
+  // Back-pressure: while this many fetched bodies wait for the consumer
+  // (handed over, done() not yet called), no new fetch starts; fetching
+  // resumes when half of them are consumed. Fetched faster than parsed,
+  // bodies would otherwise pile up in memory (0: no limit).
+  std::size_t max_unconsumed_bodies = 32;
   // Outcomes are written to the state store in batches, at most this late
   // (and at the end of run_once and stop). A crash loses at most this much
   // state: a feed refetched in full, which dedup absorbs.
@@ -127,7 +132,10 @@ using OutcomeHandler = std::function<bool(const config::FeedConfig&, FetchOutcom
 // The same, for a consumer that finishes later (e.g. parses on another
 // thread): it calls `done(consumed)` exactly once, on the io_context thread.
 // Until then the feed counts as in flight: it is not fetched again, its
-// validators are not stored and run_once / stop wait for it.
+// validators are not stored and run_once / stop wait for it; while
+// SchedulePolicy::max_unconsumed_bodies bodies wait so, no transfer of the
+// fetcher's HTTP client starts (webhooks that share it included), so a
+// consumer must not wait for that client before calling `done`.
 using OutcomeDone = std::function<void(bool consumed)>;
 using AsyncOutcomeHandler =
     std::function<void(const config::FeedConfig&, FetchOutcome, OutcomeDone)>;
@@ -166,6 +174,8 @@ class FeedScheduler {
 
   std::optional<SysTime> next_due(const std::string& feed) const;
   std::size_t in_flight() const { return m_in_flight; }
+  // Fetched bodies handed to the consumer and not yet done().
+  std::size_t unconsumed_bodies() const { return m_unconsumed; }
 
  private:
   struct Slot;
@@ -176,6 +186,7 @@ class FeedScheduler {
   void complete(Slot& slot, FetchOutcome summary, std::optional<ConditionalGetState> validators,
                 bool consumed, std::function<void()> after);
   void check_drained();
+  void body_consumed();
   void mark_dirty(const Slot& slot);
   void flush_state();
 
@@ -193,6 +204,9 @@ class FeedScheduler {
   Duration m_flush_delay;
   bool m_running = false;
   std::size_t m_in_flight = 0;
+  std::size_t m_max_unconsumed;
+  std::size_t m_unconsumed = 0;
+  bool m_fetching_paused = false;
   std::function<void()> m_drained;
 };
 

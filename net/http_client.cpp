@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "common/strings.hpp"
+#include "net/content_decoding.hpp"
 #include "net/url.hpp"
 
 namespace newsmon::net {
@@ -76,15 +77,29 @@ HttpFailure failure_kind(CURLcode code) {
   }
 }
 
-// A body being received, in fixed-size blocks joined once at the end.
-// Appending to one string would reallocate it through 16, 32, 64, 128 KiB
-// for every concurrent transfer, and the allocator would keep the
+// A body being received. With a declared length it lands in one string of
+// that size. Without one it goes in fixed-size blocks joined once at the
+// end: appending to one string would reallocate it through 16, 32, 64,
+// 128 KiB for every concurrent transfer, and the allocator would keep the
 // fragmented heap: measured peak RSS grew with concurrency (70 MB at 64).
 class BodyBuffer {
  public:
   std::size_t size() const { return m_size; }
+  // The Content-Length of the response about to be received (a redirect
+  // hop's body is never delivered, so a later call replaces the guess).
+  void expect(std::size_t bytes) {
+    if (m_size == 0) {
+      m_whole.clear();
+      m_whole.reserve(bytes);
+      m_expected = true;
+    }
+  }
   void append(const char* data, std::size_t bytes) {
     m_size += bytes;
+    if (m_expected) {
+      m_whole.append(data, bytes);  // grows only if the server's length was wrong
+      return;
+    }
     while (bytes > 0) {
       if (m_blocks.empty() || m_blocks.back().size() == k_block) {
         m_blocks.emplace_back().reserve(k_block);
@@ -97,6 +112,10 @@ class BodyBuffer {
     }
   }
   std::string take() {
+    if (m_expected) {
+      m_size = 0;
+      return std::move(m_whole);
+    }
     std::string body;
     body.reserve(m_size);
     for (const auto& block : m_blocks) {
@@ -110,6 +129,8 @@ class BodyBuffer {
  private:
   static constexpr std::size_t k_block = 64 * 1024;
   std::vector<std::string> m_blocks;
+  std::string m_whole;
+  bool m_expected = false;
   std::size_t m_size = 0;
 };
 
@@ -123,7 +144,9 @@ class HttpClient::Impl {
   Impl& operator=(const Impl&) = delete;
 
   void perform(HttpRequest request, HttpCallback done);
+  void set_paused(bool paused);
   std::size_t in_flight() const { return m_active.size() + m_queued; }
+  std::size_t running() const { return m_active.size(); }
 
  private:
   // One request from perform() to its callback.
@@ -140,6 +163,7 @@ class HttpClient::Impl {
     std::string current_url;  // the URL of the hop being received
     std::string location;     // Location of the hop being received
     bool too_large = false;
+    bool encoded = false;  // the response being received has a Content-Encoding
     char error[CURL_ERROR_SIZE] = {};
   };
   using TransferPtr = std::unique_ptr<Transfer>;
@@ -186,6 +210,7 @@ class HttpClient::Impl {
 
   boost::asio::io_context& m_io;
   HttpClientOptions m_options;
+  ContentDecoder m_decoder;
   MultiHandle m_multi;
   boost::asio::steady_timer m_timer;
   bool m_timeout_posted = false;
@@ -200,6 +225,7 @@ class HttpClient::Impl {
   std::set<std::pair<std::uint64_t, std::string>> m_ready;
   std::uint64_t m_sequence = 0;
   std::size_t m_queued = 0;
+  bool m_paused = false;
 };
 
 HttpClient::Impl::Impl(boost::asio::io_context& io, HttpClientOptions options)
@@ -298,8 +324,15 @@ void HttpClient::Impl::mark_ready(const std::string& host_name) {
   }
 }
 
+void HttpClient::Impl::set_paused(bool paused) {
+  m_paused = paused;
+  if (!m_paused) {
+    dispatch();
+  }
+}
+
 void HttpClient::Impl::dispatch() {
-  while (!m_ready.empty() && m_active.size() < static_cast<std::size_t>(m_options.max_total)) {
+  while (!m_paused && !m_ready.empty() && m_active.size() < static_cast<std::size_t>(m_options.max_total)) {
     const std::string host_name = m_ready.begin()->second;
     m_ready.erase(m_ready.begin());
     Host& host = m_hosts[host_name];
@@ -344,7 +377,9 @@ std::optional<HttpError> HttpClient::Impl::configure(Transfer& transfer) const {
   ok = ok && set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   ok = ok && set(CURLOPT_PIPEWAIT, 1L);
   if (request.accept_compressed) {
-    ok = ok && set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
+    // Sent by curl, decoded by ContentDecoder in finish().
+    ok = ok && set(CURLOPT_ACCEPT_ENCODING, k_accept_encoding);
+    ok = ok && set(CURLOPT_HTTP_CONTENT_DECODING, 0L);
   }
   if (!request.user_agent.empty()) {
     ok = ok && set(CURLOPT_USERAGENT, request.user_agent.c_str());
@@ -398,8 +433,14 @@ bool HttpClient::Impl::start(TransferPtr transfer) {
 std::size_t HttpClient::Impl::on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
-  // curl hands us decoded bytes, so the cap also stops a compression bomb.
-  if (transfer->body.size() + bytes > transfer->request.max_body) {
+  // Encoded bytes are decoded whole in finish(), where the cap applies to
+  // the decoded size (a compression bomb stops there). On the wire an
+  // encoded body may be a little larger than its content (headers, stored
+  // blocks), never by this much.
+  const std::uint64_t cap = transfer->encoded
+                                ? transfer->request.max_body + transfer->request.max_body / 16 + 65536
+                                : transfer->request.max_body;
+  if (transfer->body.size() + bytes > cap) {
     transfer->too_large = true;
     return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
   }
@@ -420,6 +461,7 @@ std::size_t HttpClient::Impl::on_header(char* data, std::size_t size, std::size_
                           : std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
     response.headers.clear();
     transfer->location.clear();
+    transfer->encoded = false;
     return bytes;
   }
   const std::string_view content = trim_ascii_space(line);
@@ -441,6 +483,17 @@ std::size_t HttpClient::Impl::on_header(char* data, std::size_t size, std::size_
   std::string value(trim_ascii_space(content.substr(colon + 1)));
   if (name == "location") {
     transfer->location = value;
+  } else if (name == "content-length" && response.status >= 200 && response.status < 300) {
+    // Only a success carries the body it declares (a 304 may state the
+    // length of the body it does not send).
+    char* end = nullptr;
+    const unsigned long long length = std::strtoull(value.c_str(), &end, 10);
+    if (end != value.c_str() && *end == '\0') {
+      transfer->body.expect(static_cast<std::size_t>(
+          std::min<unsigned long long>(length, transfer->request.max_body)));
+    }
+  } else if (name == "content-encoding") {
+    transfer->encoded = transfer->request.accept_compressed;
   }
   response.headers[std::move(name)] = std::move(value);
   return bytes;
@@ -454,9 +507,28 @@ std::pair<HttpCallback, HttpResult> HttpClient::Impl::finish(CURL* easy, CURLcod
   curl_multi_remove_handle(m_multi.get(), easy);
 
   HttpResult result = HttpError{};
-  if (code == CURLE_OK) {
+  std::optional<DecodeError> undecodable;
+  if (code == CURLE_OK && transfer->encoded) {
+    const auto encoding = transfer->response.headers.find("content-encoding");
+    DecodeResult decoded = m_decoder.decode(
+        encoding == transfer->response.headers.end() ? std::string_view() : encoding->second,
+        transfer->body.take(), transfer->request.max_body);
+    if (auto* body = std::get_if<std::string>(&decoded)) {
+      transfer->response.body = std::move(*body);
+    } else {
+      undecodable = std::move(std::get<DecodeError>(decoded));
+    }
+  } else if (code == CURLE_OK) {
+    transfer->response.body = transfer->body.take();
+  }
+  if (undecodable) {
+    HttpError error;
+    error.kind = undecodable->kind == DecodeFailure::too_large ? HttpFailure::too_large
+                                                               : HttpFailure::other;
+    error.message = std::move(undecodable->message);
+    result = std::move(error);
+  } else if (code == CURLE_OK) {
     HttpResponse& response = transfer->response;
-    response.body = transfer->body.take();
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     // file:// has no status line; a file that could be read is a 200.
@@ -506,10 +578,11 @@ bool HttpClient::Impl::drain_messages() {
   if (finished.empty()) {
     return true;
   }
-  dispatch();
   // Run the callbacks now rather than posting them: a posted result waits
   // behind every queued socket event while new transfers keep finishing,
   // and the bodies pile up (measured: 500 of 1,000 bodies alive at once).
+  // The freed slots are refilled after them, so that a consumer that pauses
+  // the client from a callback holds back the next transfers already.
   // A callback may destroy the client; then nothing of it is touched again.
   const std::shared_ptr<bool> alive = m_alive;
   boost::asio::io_context& io = m_io;
@@ -522,6 +595,9 @@ bool HttpClient::Impl::drain_messages() {
     } else {
       done(std::move(result));
     }
+  }
+  if (*alive) {
+    dispatch();
   }
   return *alive;
 }
@@ -654,6 +730,10 @@ void HttpClient::perform(HttpRequest request, HttpCallback done) {
   m_impl->perform(std::move(request), std::move(done));
 }
 
+void HttpClient::set_paused(bool paused) { m_impl->set_paused(paused); }
+
 std::size_t HttpClient::in_flight() const { return m_impl->in_flight(); }
+
+std::size_t HttpClient::running() const { return m_impl->running(); }
 
 }  // namespace newsmon::net

@@ -77,7 +77,13 @@ class HttpClient {
   // (with an HttpError "cancelled" kind other if the client is destroyed first).
   void perform(HttpRequest request, HttpCallback done);
 
-  std::size_t in_flight() const;
+  // While paused no queued request starts (those in flight go on): a
+  // consumer that falls behind pauses the client so that fetched bodies do
+  // not pile up in memory. Requests still queue, in order, meanwhile.
+  void set_paused(bool paused);
+
+  std::size_t in_flight() const;  // running and queued
+  std::size_t running() const;    // transfers under way now
 
  private:
   class Impl;

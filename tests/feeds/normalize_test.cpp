@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace newsmon::feeds {
 namespace {
@@ -75,6 +78,46 @@ TEST(TextLine, FoldsToOneLine) {
   EXPECT_EQ(text_line("Caf&eacute; <b>bold</b>"), "Caf\u00e9 bold");
   EXPECT_EQ(text_line("<p>Two</p><p>paragraphs</p>"), "Two paragraphs");
   EXPECT_EQ(text_line("5 < 6"), "5 < 6");
+}
+
+// Folding by its definition: whitespace (ASCII space, \t \n \v \f \r) and
+// U+00A0 separate words, which are joined by one space.
+std::string folded_by_definition(std::string_view text) {
+  std::string out;
+  bool pending = false;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool nbsp = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0;
+    if (c == ' ' || (c >= 0x09 && c <= 0x0D) || nbsp) {
+      pending = true;
+      i += nbsp ? 2 : 1;
+      continue;
+    }
+    if (pending && !out.empty()) {
+      out += ' ';
+    }
+    pending = false;
+    out += text[i++];
+  }
+  return out;
+}
+
+TEST(TextLine, FoldsLongMixedRunsAsDefined) {
+  // Pieces that make long plain runs (taken 16 bytes at a time) with every
+  // kind of break at every offset, and 0xC2 both starting U+00A0 and not.
+  const std::vector<std::string> pieces = {"word", "Zeitungsartikel", "\u0434\u0430", "\u00e9t\u00e9",
+                                           " ",    "  ",              "\t",            "\n",
+                                           "\r\n", "\v",             "\f",            "\u00a0",
+                                           " \u00a0 ", "\u00a9",         "\u00c2",        "x"};
+  std::mt19937 random(2024);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int count = static_cast<int>(random() % 60);
+    for (int k = 0; k < count; ++k) {
+      text += pieces[random() % pieces.size()];
+    }
+    ASSERT_EQ(text_line(text), folded_by_definition(text)) << "input: [" << text << "]";
+  }
 }
 
 TEST(MakeDatedArticle, ShapeOfDesign) {

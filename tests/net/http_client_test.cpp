@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
+#include "net/content_decoding.hpp"
 #include "net/url.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/io_loop.hpp"
@@ -77,6 +78,57 @@ TEST_F(HttpClientTest, DecodesGzipAndAdvertisesEncodings) {
   EXPECT_EQ(response(result).body, body);
   const auto accepted = m_server.requests_for("/gz").at(0).header("accept-encoding");
   EXPECT_NE(accepted.find("gzip"), std::string::npos) << accepted;
+}
+
+TEST_F(HttpClientTest, AdvertisesEveryEncodingItDecodes) {
+  m_server.route("/plain", ScriptedResponse::text(200, "<rss/>"));
+  EXPECT_EQ(response(fetch(get(m_server.url("/plain")))).body, "<rss/>");
+  EXPECT_EQ(m_server.requests_for("/plain").at(0).header("accept-encoding"), k_accept_encoding);
+}
+
+TEST_F(HttpClientTest, ABodyThatDoesNotDecodeIsAFailureNotAShortBody) {
+  m_server.route("/broken", ScriptedResponse::text(200, "not gzip at all").with("Content-Encoding", "gzip"));
+  const auto broken = fetch(get(m_server.url("/broken")));
+  ASSERT_TRUE(std::holds_alternative<HttpError>(broken));
+  EXPECT_EQ(std::get<HttpError>(broken).kind, HttpFailure::other);
+  EXPECT_NE(std::get<HttpError>(broken).message.find("gzip"), std::string::npos);
+
+  m_server.route("/odd", ScriptedResponse::text(200, "x").with("Content-Encoding", "compress"));
+  const auto odd = fetch(get(m_server.url("/odd")));
+  ASSERT_TRUE(std::holds_alternative<HttpError>(odd));
+  EXPECT_NE(std::get<HttpError>(odd).message.find("compress"), std::string::npos);
+}
+
+TEST_F(HttpClientTest, NotAskingForCompressionLeavesTheBodyAsSent) {
+  m_server.route("/raw", ScriptedResponse::text(200, "as sent").with("Content-Encoding", "gzip"));
+  auto request = get(m_server.url("/raw"));
+  request.accept_compressed = false;
+  EXPECT_EQ(response(fetch(request)).body, "as sent");
+  EXPECT_EQ(m_server.requests_for("/raw").at(0).header("accept-encoding"), "");
+}
+
+TEST_F(HttpClientTest, WhilePausedRequestsQueueAndStartOnResume) {
+  m_server.route("/q", ScriptedResponse::text(200, "q"));
+  HttpClient client(m_io, {});
+  client.set_paused(true);
+  int done = 0;
+  for (int i = 0; i < 3; ++i) {
+    client.perform(get(m_server.url("/q")), [&](HttpResult result) {
+      EXPECT_EQ(response(result).body, "q");
+      ++done;
+    });
+  }
+  // Starting is synchronous in perform(): nothing started means nothing will.
+  EXPECT_EQ(client.running(), 0u);
+  EXPECT_EQ(client.in_flight(), 3u);
+  m_io.restart();
+  m_io.poll();
+  EXPECT_EQ(done, 0);
+  EXPECT_TRUE(m_server.requests_for("/q").empty());
+  client.set_paused(false);
+  EXPECT_EQ(client.running(), 3u);
+  ASSERT_TRUE(testing::run_until(m_io, [&] { return done == 3; }));
+  EXPECT_EQ(m_server.requests_for("/q").size(), 3u);
 }
 
 TEST_F(HttpClientTest, BodyCapAppliesToDecodedBytesSoAGzipBombStops) {
