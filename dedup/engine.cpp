@@ -542,8 +542,8 @@ class DedupEngine::Impl {
     // Count, per candidate, how many of the query's heaviest terms it is
     // indexed under; only those sharing several get the full cosine. One
     // shared rare word is what same-topic articles have in common too.
-    // Three passes so the cache misses of one overlap: the index entries,
-    // then the lists' newest ends, then the candidates' marks.
+    // Passes so the cache misses of each overlap: the index entries, the
+    // lists, the lists' newest ends, then the candidates' marks.
     const std::size_t probes = std::min(k_query_terms, heaviest.size());
     for (std::size_t p = 0; p < probes; ++p) {
       m_posting_index.prefetch(term_prefix(heaviest[p].term));
@@ -553,6 +553,11 @@ class DedupEngine::Impl {
       std::uint32_t list = m_posting_index.get(term_prefix(heaviest[p].term));
       if (list != 0) {
         lists[p] = &m_posting_lists[list - 1].slots;
+        __builtin_prefetch(lists[p]);
+      }
+    }
+    for (std::size_t p = 0; p < probes; ++p) {
+      if (lists[p] != nullptr && !lists[p]->empty()) {
         const std::uint32_t* newest = lists[p]->data() + lists[p]->size() - 1;
         for (std::size_t back = 0; back < std::min<std::size_t>(lists[p]->size(), 64); back += 16) {
           __builtin_prefetch(newest - back);
