@@ -106,8 +106,8 @@ int command_dedup(const std::vector<std::string>& args) {
     return k_exit_failure;
   }
 
-  LineReader reader(STDIN_FILENO);
-  ArticleLineParser parser;
+  // Lines are read and parsed on a second thread while this one decides.
+  ArticleStream articles(STDIN_FILENO);
   OutputBuffer out(STDOUT_FILENO);
   // Decisions before a failure are still written, then the failure.
   auto fail = [&out](int code, const std::string& message) {
@@ -115,37 +115,37 @@ int command_dedup(const std::vector<std::string>& args) {
     std::cerr << "newsmon dedup: " << message << "\n";
     return code;
   };
+  auto where = [](std::size_t line_number) {
+    return "stdin:" + std::to_string(line_number) + ": ";
+  };
   int in_batch = 0;
   std::optional<sqlite::Transaction> transaction;
   try {
-    while (auto line = reader.next()) {
-      if (is_blank_line(*line)) {
-        continue;
+    while (auto batch = articles.next()) {
+      for (const auto& article : batch->articles) {
+        if (db && !transaction) {
+          transaction.emplace(*db);
+        }
+        auto decision = engine->observe(article.item);
+        if (!decision) {
+          return fail(k_exit_failure, where(article.line_number) + decision.error().message);
+        }
+        append_decision_line(out.text(), article.item.id, *decision);
+        if (transaction && ++in_batch == k_batch) {
+          transaction->commit();
+          transaction.reset();
+          in_batch = 0;
+        }
+        if (!out.maybe_flush()) {
+          return fail(k_exit_failure, "stdout: " + *out.error());
+        }
       }
-      auto item = parser.parse_padded(*line);
-      auto where = [&reader] { return "stdin:" + std::to_string(reader.line_number()) + ": "; };
-      if (!item) {
-        return fail(k_exit_usage, where() + item.error().message);
+      if (const auto& failure = batch->failure) {
+        if (failure->kind == StreamFailure::Kind::malformed_line) {
+          return fail(k_exit_usage, where(failure->line_number) + failure->message);
+        }
+        return fail(k_exit_failure, "stdin: " + failure->message);
       }
-      if (db && !transaction) {
-        transaction.emplace(*db);
-      }
-      auto decision = engine->observe(*item);
-      if (!decision) {
-        return fail(k_exit_failure, where() + decision.error().message);
-      }
-      append_decision_line(out.text(), item->id, *decision);
-      if (transaction && ++in_batch == k_batch) {
-        transaction->commit();
-        transaction.reset();
-        in_batch = 0;
-      }
-      if (!out.maybe_flush()) {
-        return fail(k_exit_failure, "stdout: " + *out.error());
-      }
-    }
-    if (reader.error()) {
-      return fail(k_exit_failure, "stdin: " + *reader.error());
     }
     if (transaction) {
       transaction->commit();

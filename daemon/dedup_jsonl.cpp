@@ -1,16 +1,24 @@
 #include "daemon/dedup_jsonl.hpp"
 
 #include <nlohmann/json.hpp>
+#include <poll.h>
 #include <simdjson.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <system_error>
+#include <thread>
 
 namespace newsmon::daemon {
 namespace {
@@ -449,8 +457,9 @@ void append_decision_line(std::string& out, std::string_view id,
   out += "}\n";
 }
 
-LineReader::LineReader(int fd, std::size_t block_size)
+LineReader::LineReader(int fd, std::size_t block_size, int cancel_fd)
     : m_fd(fd),
+      m_cancel_fd(cancel_fd),
       m_buffer(std::make_unique<char[]>(block_size + k_line_padding)),
       m_capacity(block_size) {}
 
@@ -496,6 +505,20 @@ bool LineReader::fill() {
     m_capacity *= 2;
   }
   for (;;) {
+    if (m_cancel_fd >= 0) {
+      pollfd fds[2] = {{m_fd, POLLIN, 0}, {m_cancel_fd, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        m_error = std::system_category().message(errno);
+        return false;
+      }
+      if ((fds[1].revents & POLLIN) != 0) {
+        m_error = "cancelled";
+        return false;
+      }
+    }
     const ssize_t got = ::read(m_fd, m_buffer.get() + m_end, m_capacity - m_end);
     if (got > 0) {
       m_end += static_cast<std::size_t>(got);
@@ -510,6 +533,129 @@ bool LineReader::fill() {
       return false;
     }
   }
+}
+
+namespace {
+
+// Batches small enough to keep memory bounded, large enough that handing
+// one over costs nothing next to deciding on it.
+constexpr std::size_t k_batch_articles = 256;
+constexpr std::size_t k_batch_bytes = std::size_t{1} << 20;
+constexpr std::size_t k_queue_batches = 4;
+
+class EventFd {
+ public:
+  EventFd() : m_fd(::eventfd(0, EFD_CLOEXEC)) {
+    if (m_fd < 0) {
+      throw std::system_error(errno, std::system_category(), "eventfd");
+    }
+  }
+  ~EventFd() { ::close(m_fd); }
+  EventFd(const EventFd&) = delete;
+  EventFd& operator=(const EventFd&) = delete;
+  int fd() const { return m_fd; }
+  void signal() const {
+    const std::uint64_t one = 1;
+    static_cast<void>(::write(m_fd, &one, sizeof one));
+  }
+
+ private:
+  int m_fd;
+};
+
+}  // namespace
+
+struct ArticleStream::Impl {
+  Impl(int fd, std::size_t block_size) : reader(fd, block_size, cancel.fd()) {}
+
+  void run();
+  // False when the stream is stopping.
+  bool push(ArticleBatch batch, bool last);
+
+  EventFd cancel;
+  LineReader reader;
+  ArticleLineParser parser;
+  std::mutex mutex;
+  std::condition_variable not_full;
+  std::condition_variable not_empty;
+  std::deque<ArticleBatch> queue;
+  bool finished = false;  // the last batch is queued
+  bool stopping = false;
+  std::thread thread;
+};
+
+void ArticleStream::Impl::run() {
+  ArticleBatch batch;
+  std::size_t bytes = 0;
+  try {
+    while (auto line = reader.next()) {
+      if (is_blank_line(*line)) {
+        continue;
+      }
+      auto item = parser.parse_padded(*line);
+      if (!item) {
+        batch.failure = StreamFailure{StreamFailure::Kind::malformed_line, reader.line_number(),
+                                      item.error().message};
+        break;
+      }
+      bytes += item->text.size() + item->title.size();
+      batch.articles.push_back({reader.line_number(), std::move(*item)});
+      if (batch.articles.size() == k_batch_articles || bytes >= k_batch_bytes) {
+        if (!push(std::move(batch), false)) {
+          return;
+        }
+        batch = ArticleBatch{};
+        bytes = 0;
+      }
+    }
+    if (!batch.failure && reader.error()) {
+      batch.failure = StreamFailure{StreamFailure::Kind::read_error, reader.line_number(),
+                                    *reader.error()};
+    }
+  } catch (const std::exception& error) {
+    batch.failure =
+        StreamFailure{StreamFailure::Kind::read_error, reader.line_number(), error.what()};
+  }
+  push(std::move(batch), true);
+}
+
+bool ArticleStream::Impl::push(ArticleBatch batch, bool last) {
+  std::unique_lock lock(mutex);
+  not_full.wait(lock, [this] { return stopping || queue.size() < k_queue_batches; });
+  if (stopping) {
+    return false;
+  }
+  queue.push_back(std::move(batch));
+  finished = last;
+  not_empty.notify_one();
+  return true;
+}
+
+ArticleStream::ArticleStream(int fd, std::size_t block_size)
+    : m_impl(std::make_unique<Impl>(fd, block_size)) {
+  m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
+}
+
+ArticleStream::~ArticleStream() {
+  {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->stopping = true;
+  }
+  m_impl->not_full.notify_one();
+  m_impl->cancel.signal();
+  m_impl->thread.join();
+}
+
+std::optional<ArticleBatch> ArticleStream::next() {
+  std::unique_lock lock(m_impl->mutex);
+  m_impl->not_empty.wait(lock, [this] { return !m_impl->queue.empty() || m_impl->finished; });
+  if (m_impl->queue.empty()) {
+    return std::nullopt;
+  }
+  ArticleBatch batch = std::move(m_impl->queue.front());
+  m_impl->queue.pop_front();
+  m_impl->not_full.notify_one();
+  return batch;
 }
 
 OutputBuffer::OutputBuffer(int fd, std::size_t flush_size) : m_fd(fd), m_flush_size(flush_size) {

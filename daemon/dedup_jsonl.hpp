@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "dedup/dedup.hpp"
@@ -77,7 +78,9 @@ void append_decision_line(std::string& out, std::string_view id,
 // line without '\n' still counts.
 class LineReader {
  public:
-  explicit LineReader(int fd, std::size_t block_size = std::size_t{1} << 22);
+  // With a `cancel_fd` (an eventfd), a read waiting for input gives up as
+  // soon as that becomes readable.
+  explicit LineReader(int fd, std::size_t block_size = std::size_t{1} << 22, int cancel_fd = -1);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -93,6 +96,7 @@ class LineReader {
   bool fill();
 
   int m_fd;
+  int m_cancel_fd;
   std::unique_ptr<char[]> m_buffer;
   std::size_t m_capacity;  // data bytes, without the padding
   std::size_t m_begin = 0;
@@ -100,6 +104,46 @@ class LineReader {
   bool m_eof = false;
   std::size_t m_line_number = 0;
   std::optional<std::string> m_error;
+};
+
+struct NumberedArticle {
+  std::size_t line_number = 0;
+  dedup::DedupItem item;
+};
+
+// Why an article stream ended early.
+struct StreamFailure {
+  enum class Kind { malformed_line, read_error };
+  Kind kind = Kind::malformed_line;
+  std::size_t line_number = 0;
+  std::string message;  // what ArticleLineParser or the read said
+};
+
+struct ArticleBatch {
+  std::vector<NumberedArticle> articles;
+  // On the last batch when the input did not end cleanly; the articles
+  // before it are still good.
+  std::optional<StreamFailure> failure;
+};
+
+// Reads and parses article lines on a thread of its own while the caller
+// decides, handing them over in order, in batches, through a bounded queue:
+// a few MiB of articles in flight however large the input. Blank lines are
+// skipped; the stream stops at the first malformed line.
+class ArticleStream {
+ public:
+  explicit ArticleStream(int fd, std::size_t block_size = std::size_t{1} << 22);
+  // Stops the reader, also when it waits for input, and joins it.
+  ~ArticleStream();
+  ArticleStream(const ArticleStream&) = delete;
+  ArticleStream& operator=(const ArticleStream&) = delete;
+
+  // The next batch; nullopt after the last.
+  std::optional<ArticleBatch> next();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
 };
 
 // Collects output and writes it to a file descriptor in large writes.

@@ -331,6 +331,101 @@ TEST(IsBlankLine, SkipsOnlySpacesTabsAndCarriageReturns) {
   }
 }
 
+std::string numbered_article(std::size_t n) {
+  return nlohmann::json{{"id", std::to_string(n)}, {"date", "2020-01-01"}, {"text", "t"}}.dump();
+}
+
+// Every article, in order, with its line number; then the failure if any.
+std::pair<std::vector<std::size_t>, std::optional<StreamFailure>> drain(ArticleStream& stream) {
+  std::vector<std::size_t> lines;
+  std::optional<StreamFailure> failure;
+  while (auto batch = stream.next()) {
+    EXPECT_FALSE(failure) << "a batch after the failure";
+    for (const auto& article : batch->articles) {
+      EXPECT_EQ(article.item.id, std::to_string(article.line_number));
+      lines.push_back(article.line_number);
+    }
+    failure = batch->failure;
+  }
+  return {lines, failure};
+}
+
+TEST(ArticleStream, HandsOverEveryArticleInOrderAcrossBatches) {
+  // Far more than one batch and the queue hold; every 7th line blank.
+  std::string input;
+  std::vector<std::size_t> expected;
+  for (std::size_t n = 1; n <= 5000; ++n) {
+    if (n % 7 == 0) {
+      input += " \r\n";
+    } else {
+      input += numbered_article(n) + "\n";
+      expected.push_back(n);
+    }
+  }
+  testing::TempDir dir;
+  int fd = ::open(dir.write("in.jsonl", input).c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  {
+    ArticleStream stream(fd, 4096);
+    auto [lines, failure] = drain(stream);
+    EXPECT_EQ(lines, expected);
+    EXPECT_FALSE(failure);
+    EXPECT_FALSE(stream.next());
+  }
+  ::close(fd);
+}
+
+TEST(ArticleStream, StopsAtTheFirstMalformedLine) {
+  std::string input;
+  for (std::size_t n = 1; n <= 1000; ++n) {
+    input += n == 700 ? std::string("{\"id\":\"700\"}") : numbered_article(n);
+    input += "\n";
+  }
+  testing::TempDir dir;
+  int fd = ::open(dir.write("in.jsonl", input).c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  {
+    ArticleStream stream(fd);
+    auto [lines, failure] = drain(stream);
+    ASSERT_EQ(lines.size(), 699u);
+    EXPECT_EQ(lines.back(), 699u);
+    ASSERT_TRUE(failure);
+    EXPECT_EQ(failure->kind, StreamFailure::Kind::malformed_line);
+    EXPECT_EQ(failure->line_number, 700u);
+    EXPECT_EQ(failure->message, "missing \"date\"");
+  }
+  ::close(fd);
+}
+
+TEST(ArticleStream, StopsWhileTheInputIsOpenAndIdle) {
+  // A writer that neither writes nor closes: the reader waits in poll and
+  // must still give up when the stream goes away (else this test hangs).
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  const std::string lines = numbered_article(1) + "\n" + numbered_article(2) + "\n";
+  ASSERT_EQ(::write(fds[1], lines.data(), lines.size()), static_cast<ssize_t>(lines.size()));
+  { ArticleStream stream(fds[0]); }
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST(ArticleStream, StopsWhileTheQueueIsFull) {
+  std::string input;
+  for (std::size_t n = 1; n <= 20000; ++n) {
+    input += numbered_article(n) + "\n";
+  }
+  testing::TempDir dir;
+  int fd = ::open(dir.write("in.jsonl", input).c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  {
+    ArticleStream stream(fd);
+    auto first = stream.next();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->articles.front().line_number, 1u);
+  }
+  ::close(fd);
+}
+
 testing::ProcessResult newsmon_dedup(const std::string& input) {
   return testing::run_process({NEWSMON_BINARY, "dedup"}, input);
 }
