@@ -3,11 +3,11 @@
 // bench/dedup_corpus writes them). Bytes/s are input bytes.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "bench/synthetic.hpp"

@@ -1,6 +1,5 @@
 #include "daemon/dedup_jsonl.hpp"
 
-#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <simdjson.h>
 #include <sys/eventfd.h>
@@ -17,6 +16,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <system_error>
 #include <thread>
 
@@ -190,11 +190,11 @@ simdjson::error_code validate(ondemand::value value) {
 
 // The fast path: every key read, known ones kept (the last of a repeated key
 // wins, as in nlohmann), everything else validated and dropped.
-simdjson::error_code read_fields(ondemand::parser& parser, std::string_view line,
-                                 Fields& fields) {
+simdjson::error_code read_fields(ondemand::parser& parser, std::string_view line, Fields& fields) {
   ondemand::document document;
-  if (auto error = parser.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING)
-                       .get(document)) {
+  if (auto error =
+          parser.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING)
+              .get(document)) {
     return error;
   }
   ondemand::object object;
@@ -314,13 +314,27 @@ void append_json_string(std::string& out, std::string_view text) {
     const unsigned char byte = bytes[i];
     if (byte < 0x80) {
       switch (byte) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\f': out += "\\f"; break;
-        case '\r': out += "\\r"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
         default: {
           char escaped[7];
           std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);  // NOLINT
@@ -609,8 +623,8 @@ void ArticleStream::Impl::run() {
       }
     }
     if (!batch.failure && reader.error()) {
-      batch.failure = StreamFailure{StreamFailure::Kind::read_error, reader.line_number(),
-                                    *reader.error()};
+      batch.failure =
+          StreamFailure{StreamFailure::Kind::read_error, reader.line_number(), *reader.error()};
     }
   } catch (const std::exception& error) {
     batch.failure =

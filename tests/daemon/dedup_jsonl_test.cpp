@@ -1,21 +1,22 @@
 // `newsmon dedup`'s JSON lines: the simdjson line parser against the nlohmann
 // parse it replaced, the hand-written decision lines against nlohmann's dump,
 // the block line reader, and the real binary on CRLF, blank and bad lines.
+#include "daemon/dedup_jsonl.hpp"
+
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "daemon/dedup_jsonl.hpp"
 #include "tests/support/process.hpp"
 
 namespace newsmon::daemon {
@@ -186,13 +187,39 @@ std::string nlohmann_string(const std::string& text) {
 
 TEST(AppendJsonString, MatchesNlohmannOnTrickyStrings) {
   std::vector<std::string> cases = {
-      "", "plain", "quote\" backslash\\ slash/", "\b\f\n\r\t", std::string("nul\0x", 5),
-      "\x01\x1f\x7f", "é中😀", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf",
-      "\x80", "\xbf", "\xc0\xaf", "\xc1\xbf", "\xc2", "\xc2x", "\xe2\x82", "\xe2\x82x",
-      "\xe2\x28\xa1", "\xe0\x80\xaf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
-      "\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
-      "\xf8\x88\x80\x80\x80", "\xfe\xff", "\xf0\x9f\x98", "a\xf0\x9f\x98""b",
-      "\xef\xbb\xbf", "\u2028\u2029", "\xc2\x80\xc2\x9f",
+      "",
+      "plain",
+      "quote\" backslash\\ slash/",
+      "\b\f\n\r\t",
+      std::string("nul\0x", 5),
+      "\x01\x1f\x7f",
+      "é中😀",
+      "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf",
+      "\x80",
+      "\xbf",
+      "\xc0\xaf",
+      "\xc1\xbf",
+      "\xc2",
+      "\xc2x",
+      "\xe2\x82",
+      "\xe2\x82x",
+      "\xe2\x28\xa1",
+      "\xe0\x80\xaf",
+      "\xe0\x9f\xbf",
+      "\xed\xa0\x80",
+      "\xed\xbf\xbf",
+      "\xf0\x80\x80\x80",
+      "\xf0\x8f\xbf\xbf",
+      "\xf4\x90\x80\x80",
+      "\xf5\x80\x80\x80",
+      "\xf8\x88\x80\x80\x80",
+      "\xfe\xff",
+      "\xf0\x9f\x98",
+      "a\xf0\x9f\x98"
+      "b",
+      "\xef\xbb\xbf",
+      "\u2028\u2029",
+      "\xc2\x80\xc2\x9f",
   };
   std::string all;
   for (unsigned byte = 0; byte < 256; ++byte) {
@@ -239,12 +266,32 @@ TEST(AppendJsonNumber, MatchesNlohmannOnEveryFourDecimalScore) {
 }
 
 TEST(AppendJsonNumber, MatchesNlohmannOnEdges) {
-  for (double value :
-       {0.0, -0.0, 1.0, -1.0, 0.5, 0.1, 1e-4, 1e-5, 1.5e-5, 123456.0, 1e15, 1e16, 1.25e16,
-        123456789012345.0, 1234567890123456.0, 0.30000000000000004, 1e300, 1e-300, 5e-324,
-        std::numeric_limits<double>::max(), std::numeric_limits<double>::min(), 1e100, 1e-100,
-        std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
-        -std::numeric_limits<double>::infinity()}) {
+  for (double value : {0.0,
+                       -0.0,
+                       1.0,
+                       -1.0,
+                       0.5,
+                       0.1,
+                       1e-4,
+                       1e-5,
+                       1.5e-5,
+                       123456.0,
+                       1e15,
+                       1e16,
+                       1.25e16,
+                       123456789012345.0,
+                       1234567890123456.0,
+                       0.30000000000000004,
+                       1e300,
+                       1e-300,
+                       5e-324,
+                       std::numeric_limits<double>::max(),
+                       std::numeric_limits<double>::min(),
+                       1e100,
+                       1e-100,
+                       std::numeric_limits<double>::quiet_NaN(),
+                       std::numeric_limits<double>::infinity(),
+                       -std::numeric_limits<double>::infinity()}) {
     std::string out;
     append_json_number(out, value);
     EXPECT_EQ(out, nlohmann_number(value)) << value;
@@ -446,11 +493,13 @@ TEST(CommandDedupLines, CrlfAndBlankLinesAreReadAsBefore) {
 }
 
 TEST(CommandDedupLines, UnicodeEscapesReachTheOutput) {
-  auto result = newsmon_dedup(
-      R"({"id":"\u00e9\ud83d\ude00\u0001\"","date":"2020-01-01","text":"x"})" "\n");
+  auto result =
+      newsmon_dedup(R"({"id":"\u00e9\ud83d\ude00\u0001\"","date":"2020-01-01","text":"x"})"
+                    "\n");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out,
-            "{\"duplicate_of\":null,\"id\":\"é😀\\u0001\\\"\",\"score\":0.0,\"story\":\"é😀\\u0001\\\"\"}\n");
+            "{\"duplicate_of\":null,\"id\":\"é😀\\u0001\\\"\",\"score\":0.0,\"story\":"
+            "\"é😀\\u0001\\\"\"}\n");
 }
 
 TEST(CommandDedupLines, MalformedLineIsNamedAfterWhatCameBefore) {
@@ -461,13 +510,17 @@ TEST(CommandDedupLines, MalformedLineIsNamedAfterWhatCameBefore) {
   };
   const std::string good = article("a", "some text") + "\n";
   const std::vector<Case> cases = {
-      {good + "\n\r\n" + R"({"id":"b","date":"2020-01-01","x":tru})" "\n" + good,
+      {good + "\n\r\n" +
+           R"({"id":"b","date":"2020-01-01","x":tru})"
+           "\n" +
+           good,
        "newsmon dedup: stdin:4: not a JSON object\n", 1},
       {good + good + R"({"id":"b","date":"2020-01-01","text":"\ud800"})",
        "newsmon dedup: stdin:3: not a JSON object\n", 2},
       {good + "{\"id\":\"b\",\"date\":\"2020-13-01\"}\r\n",
        "newsmon dedup: stdin:2: \"date\" must be YYYY-MM-DD, got \"2020-13-01\"\n", 1},
-      {R"({"id":"b","date":"2020-01-01","title":["t"]})" "\n",
+      {R"({"id":"b","date":"2020-01-01","title":["t"]})"
+       "\n",
        "newsmon dedup: stdin:1: \"title\" must be a string\n", 0},
   };
   for (const auto& test : cases) {
@@ -488,7 +541,8 @@ TEST(CommandDedupLines, LinesLongerThanTheReadBlockAndManyBlocks) {
     words.append("word").append(std::to_string(i)).append(" ");
   }
   for (int i = 0; i < 1500; ++i) {
-    input.append(article(std::string("n").append(std::to_string(i)), words + std::to_string(i))).append("\n");
+    input.append(article(std::string("n").append(std::to_string(i)), words + std::to_string(i)))
+        .append("\n");
   }
   input += article("huge", std::string(5u << 20, 'h')) + "\n";
   auto result = newsmon_dedup(input);
