@@ -1,8 +1,11 @@
 // `newsmon dedup`: the daemon's dedup engine over a JSON-lines stream of
 // articles, replayed on the articles' own dates.
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -92,6 +95,12 @@ int command_dedup(const std::vector<std::string>& args) {
     options.threshold = value;
   }
 
+  // A closed stdin would become the next file opened here (the state file,
+  // the reader's eventfd) and be read as input.
+  if (::fcntl(STDIN_FILENO, F_GETFD) < 0) {
+    std::cerr << "newsmon dedup: stdin: " << std::strerror(errno) << "\n";
+    return k_exit_failure;
+  }
   std::unique_ptr<sqlite::Database> db;
   std::unique_ptr<dedup::DedupEngine> engine;
   try {
