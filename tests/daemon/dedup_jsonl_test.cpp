@@ -215,8 +215,7 @@ TEST(AppendJsonString, MatchesNlohmannOnTrickyStrings) {
       "\xf8\x88\x80\x80\x80",
       "\xfe\xff",
       "\xf0\x9f\x98",
-      "a\xf0\x9f\x98"
-      "b",
+      "a\xf0\x9f\x98\x62",
       "\xef\xbb\xbf",
       "\u2028\u2029",
       "\xc2\x80\xc2\x9f",
