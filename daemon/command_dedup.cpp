@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "common/sqlite.hpp"
 #include "config/units.hpp"
@@ -116,7 +117,13 @@ int command_dedup(const std::vector<std::string>& args) {
   }
 
   // Lines are read and parsed on a second thread while this one decides.
-  ArticleStream articles(STDIN_FILENO);
+  std::optional<ArticleStream> articles;
+  try {
+    articles.emplace(STDIN_FILENO);
+  } catch (const std::system_error& error) {
+    std::cerr << "newsmon dedup: " << error.what() << "\n";
+    return k_exit_failure;
+  }
   OutputBuffer out(STDOUT_FILENO);
   // Decisions before a failure are still written, then the failure.
   auto fail = [&out](int code, const std::string& message) {
@@ -130,7 +137,7 @@ int command_dedup(const std::vector<std::string>& args) {
   int in_batch = 0;
   std::optional<sqlite::Transaction> transaction;
   try {
-    while (auto batch = articles.next()) {
+    while (auto batch = articles->next()) {
       for (const auto& article : batch->articles) {
         if (db && !transaction) {
           transaction.emplace(*db);

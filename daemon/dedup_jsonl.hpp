@@ -128,8 +128,9 @@ struct ArticleBatch {
 
 // Reads and parses article lines on a thread of its own while the caller
 // decides, handing them over in order, in batches, through a bounded queue:
-// a few MiB of articles in flight however large the input. Blank lines are
-// skipped; the stream stops at the first malformed line.
+// a few MiB of articles in flight however large the input (one longer line
+// aside). Blank lines are skipped; the stream stops at the first malformed
+// line. The constructor throws std::system_error when it cannot start.
 class ArticleStream {
  public:
   explicit ArticleStream(int fd, std::size_t block_size = std::size_t{1} << 22);
