@@ -55,7 +55,7 @@ struct Fields {
   }
 };
 
-std::optional<SysTime> parse_date(std::string_view text) {
+std::optional<std::chrono::sys_days> parse_date(std::string_view text) {
   if (text.size() != 10) {
     return std::nullopt;
   }
@@ -114,6 +114,12 @@ Result<dedup::DedupItem> item_from(const Fields& fields) {
   if (!published) {
     return Error{"\"date\" must be YYYY-MM-DD, got \"" + std::string(fields.date.value) + "\""};
   }
+  // SysTime counts nanoseconds in 64 bits: days past these would overflow.
+  if (*published < std::chrono::ceil<std::chrono::days>(SysTime::min()) ||
+      *published > std::chrono::floor<std::chrono::days>(SysTime::max())) {
+    return Error{"\"date\" must be between 1677-09-22 and 2262-04-11, got \"" +
+                 std::string(fields.date.value) + "\""};
+  }
   dedup::DedupItem item;
   item.id = fields.id.value;
   item.title = fields.title.value;
@@ -121,8 +127,8 @@ Result<dedup::DedupItem> item_from(const Fields& fields) {
   item.feed = fields.source.value;
   item.link = fields.link.value;
   item.guid = fields.guid.state == Field::State::string ? fields.guid.value : fields.id.value;
-  item.published = *published;
-  item.arrival = *published;
+  item.published = SysTime{*published};
+  item.arrival = item.published;
   return item;
 }
 

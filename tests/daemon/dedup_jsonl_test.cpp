@@ -161,6 +161,15 @@ TEST(ArticleLineParser, ReadsWhatTheLinesSay) {
        "error: \"guid\" must be a string"},
       {R"({"id":"a","date":"2020-02-30"})",
        "error: \"date\" must be YYYY-MM-DD, got \"2020-02-30\""},
+      // Days SysTime (64-bit nanoseconds) can hold, and the first ones past.
+      {R"({"id":"a","date":"1677-09-22"})", "id=a|title=|text=|feed=|link=|guid=a|day=-106751"},
+      {R"({"id":"a","date":"2262-04-11"})", "id=a|title=|text=|feed=|link=|guid=a|day=106751"},
+      {R"({"id":"a","date":"1677-09-21"})",
+       "error: \"date\" must be between 1677-09-22 and 2262-04-11, got \"1677-09-21\""},
+      {R"({"id":"a","date":"2262-04-12"})",
+       "error: \"date\" must be between 1677-09-22 and 2262-04-11, got \"2262-04-12\""},
+      {R"({"id":"a","date":"+202-01-01"})",
+       "error: \"date\" must be between 1677-09-22 and 2262-04-11, got \"+202-01-01\""},
   };
   ArticleLineParser parser;
   for (const auto& test : cases) {
