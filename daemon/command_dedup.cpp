@@ -1,19 +1,21 @@
 // `newsmon dedup`: the daemon's dedup engine over a JSON-lines stream of
 // articles, replayed on the articles' own dates.
-#include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
-#include <chrono>
-#include <cmath>
-#include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "common/sqlite.hpp"
 #include "config/units.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/dedup_jsonl.hpp"
 #include "dedup/dedup.hpp"
 #include "dedup/sqlite_store.hpp"
 
@@ -45,96 +47,6 @@ constexpr std::string_view k_help =
 
 // Items per transaction with --state: one fsync per batch, not per line.
 constexpr int k_batch = 1000;
-
-std::optional<std::string> string_field(const nlohmann::json& object, const char* key,
-                                        bool required, std::string& error) {
-  auto found = object.find(key);
-  if (found == object.end() || found->is_null()) {
-    if (required) {
-      error = std::string("missing \"") + key + "\"";
-    }
-    return std::nullopt;
-  }
-  if (!found->is_string()) {
-    error = std::string("\"") + key + "\" must be a string";
-    return std::nullopt;
-  }
-  return found->get<std::string>();
-}
-
-std::optional<SysTime> parse_date(const std::string& text) {
-  int year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  char dash1 = 0;
-  char dash2 = 0;
-  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d%c%2u%c%2u", &year, &dash1, &month,  // NOLINT
-                                       &dash2, &day) != 5 ||
-      dash1 != '-' || dash2 != '-') {
-    return std::nullopt;
-  }
-  std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month},
-                                   std::chrono::day{day}};
-  if (!date.ok()) {
-    return std::nullopt;
-  }
-  return std::chrono::sys_days{date};
-}
-
-// The dated article's " date YYYY-MM-DD " prefix is metadata, not text.
-std::string strip_date_prefix(std::string text) {
-  constexpr std::string_view k_prefix = " date ";
-  if (text.rfind(k_prefix, 0) == 0 && text.size() >= k_prefix.size() + 11 &&
-      text[k_prefix.size() + 10] == ' ') {
-    text.erase(0, k_prefix.size() + 11);
-  }
-  return text;
-}
-
-// Parses one input line; an empty optional with `error` set when malformed.
-std::optional<dedup::DedupItem> parse_item(const std::string& line, std::string& error) {
-  nlohmann::json object = nlohmann::json::parse(line, nullptr, false);
-  if (object.is_discarded() || !object.is_object()) {
-    error = "not a JSON object";
-    return std::nullopt;
-  }
-  dedup::DedupItem item;
-  auto id = string_field(object, "id", true, error);
-  auto date = string_field(object, "date", true, error);
-  auto title = string_field(object, "title", false, error);
-  auto text = string_field(object, "text", false, error);
-  auto source = string_field(object, "source", false, error);
-  auto link = string_field(object, "link", false, error);
-  auto guid = string_field(object, "guid", false, error);
-  if (!error.empty()) {
-    return std::nullopt;
-  }
-  auto published = parse_date(*date);
-  if (!published) {
-    error = "\"date\" must be YYYY-MM-DD, got \"" + *date + "\"";
-    return std::nullopt;
-  }
-  item.id = *id;
-  item.title = title.value_or("");
-  item.text = strip_date_prefix(text.value_or(""));
-  item.feed = source.value_or("");
-  item.link = link.value_or("");
-  item.guid = guid.value_or(item.id);
-  item.published = *published;
-  item.arrival = *published;
-  return item;
-}
-
-std::string decision_line(const std::string& id, const dedup::DedupDecision& decision) {
-  nlohmann::json out;
-  out["id"] = id;
-  out["duplicate_of"] = decision.kind == dedup::DedupDecision::Kind::new_story
-                            ? nlohmann::json(nullptr)
-                            : nlohmann::json(decision.duplicate_of);
-  out["story"] = decision.story_id;
-  out["score"] = std::round(decision.score * 10000.0) / 10000.0;
-  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 }  // namespace
 
@@ -184,6 +96,12 @@ int command_dedup(const std::vector<std::string>& args) {
     options.threshold = value;
   }
 
+  // A closed stdin would become the next file opened here (the state file,
+  // the reader's eventfd) and be read as input.
+  if (::fcntl(STDIN_FILENO, F_GETFD) < 0) {
+    std::cerr << "newsmon dedup: stdin: " << std::strerror(errno) << "\n";
+    return k_exit_failure;
+  }
   std::unique_ptr<sqlite::Database> db;
   std::unique_ptr<dedup::DedupEngine> engine;
   try {
@@ -198,55 +116,63 @@ int command_dedup(const std::vector<std::string>& args) {
     return k_exit_failure;
   }
 
-  std::ios::sync_with_stdio(false);
-  std::string line;
-  std::string out;
-  std::size_t line_no = 0;
+  // Lines are read and parsed on a second thread while this one decides.
+  std::optional<ArticleStream> articles;
+  try {
+    articles.emplace(STDIN_FILENO);
+  } catch (const std::system_error& error) {
+    std::cerr << "newsmon dedup: " << error.what() << "\n";
+    return k_exit_failure;
+  }
+  OutputBuffer out(STDOUT_FILENO);
+  // Decisions before a failure are still written, then the failure.
+  auto fail = [&out](int code, const std::string& message) {
+    out.flush();
+    std::cerr << "newsmon dedup: " << message << "\n";
+    return code;
+  };
+  auto where = [](std::size_t line_number) {
+    return "stdin:" + std::to_string(line_number) + ": ";
+  };
   int in_batch = 0;
   std::optional<sqlite::Transaction> transaction;
   try {
-    while (std::getline(std::cin, line)) {
-      ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) {
-        continue;
+    while (auto batch = articles->next()) {
+      for (const auto& article : batch->articles) {
+        if (db && !transaction) {
+          transaction.emplace(*db);
+        }
+        auto decision = engine->observe(article.item);
+        if (!decision) {
+          return fail(k_exit_failure, where(article.line_number) + decision.error().message);
+        }
+        append_decision_line(out.text(), article.item.id, *decision);
+        if (transaction && ++in_batch == k_batch) {
+          transaction->commit();
+          transaction.reset();
+          in_batch = 0;
+        }
+        if (!out.maybe_flush()) {
+          return fail(k_exit_failure, "stdout: " + *out.error());
+        }
       }
-      std::string error;
-      auto item = parse_item(line, error);
-      if (!item) {
-        std::cout << out << std::flush;
-        std::cerr << "newsmon dedup: stdin:" << line_no << ": " << error << "\n";
-        return k_exit_usage;
-      }
-      if (db && !transaction) {
-        transaction.emplace(*db);
-      }
-      auto decision = engine->observe(*item);
-      if (!decision) {
-        std::cout << out << std::flush;
-        std::cerr << "newsmon dedup: stdin:" << line_no << ": " << decision.error().message << "\n";
-        return k_exit_failure;
-      }
-      out += decision_line(item->id, *decision);
-      out += '\n';
-      if (transaction && ++in_batch == k_batch) {
-        transaction->commit();
-        transaction.reset();
-        in_batch = 0;
-      }
-      if (out.size() > (1u << 16)) {
-        std::cout << out;
-        out.clear();
+      if (const auto& failure = batch->failure) {
+        if (failure->kind == StreamFailure::Kind::malformed_line) {
+          return fail(k_exit_usage, where(failure->line_number) + failure->message);
+        }
+        return fail(k_exit_failure, "stdin: " + failure->message);
       }
     }
     if (transaction) {
       transaction->commit();
     }
   } catch (const sqlite::SqliteError& error) {
-    std::cout << out << std::flush;
-    std::cerr << "newsmon dedup: " << error.what() << "\n";
+    return fail(k_exit_failure, error.what());
+  }
+  if (!out.flush()) {
+    std::cerr << "newsmon dedup: stdout: " << *out.error() << "\n";
     return k_exit_failure;
   }
-  std::cout << out << std::flush;
   return k_exit_ok;
 }
 

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libcurl4-openssl-dev libpugixml-dev libspdlog-dev libyaml-cpp-dev
   libsqlite3-dev libssl-dev libsystemd-dev nlohmann-json3-dev libutf8proc-dev libgumbo-dev
-  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libre2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libre2-dev libsimdjson-dev
   libdeflate-dev libbrotli-dev libzstd-dev
   systemd python3 nginx-light
 )
