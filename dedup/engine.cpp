@@ -32,6 +32,8 @@ constexpr std::size_t k_vector_terms = 64;
 constexpr std::size_t k_index_terms = 16;
 constexpr std::size_t k_query_terms = 16;
 constexpr std::size_t k_posting_scan = 64;
+// At most this many candidates get a cosine per query.
+constexpr std::size_t k_max_scored = 16;
 // A candidate must be indexed under this many of the query's heaviest terms
 // before its cosine is computed (dedup-dev recall 0.883 vs 0.890 with 1; it
 // cuts the cosines computed per query several-fold).
@@ -590,9 +592,22 @@ class DedupEngine::Impl {
         ++mark;
       }
     }
+    // Only the candidates sharing the most probe terms are scored: when a
+    // story has hundreds of near-copies in the window, scoring them all was
+    // most of a query's time, and the best match is among those sharing the
+    // most (ties: the newest, the order they were met in).
+    std::erase_if(m_candidates, [&](std::uint32_t slot) {
+      return (m_marks[slot] & 0xFFu) < k_min_shared_terms;
+    });
+    if (m_candidates.size() > k_max_scored) {
+      std::stable_sort(m_candidates.begin(), m_candidates.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return (m_marks[a] & 0xFFu) > (m_marks[b] & 0xFFu);
+      });
+      m_candidates.resize(k_max_scored);
+    }
     bool query_ready = false;
     for (std::uint32_t slot : m_candidates) {
-      if ((m_marks[slot] & 0xFFu) < k_min_shared_terms || !in_window(slot, time_ms)) {
+      if (!in_window(slot, time_ms)) {
         continue;
       }
       if (!query_ready) {
