@@ -275,6 +275,8 @@ class DedupEngine::Impl {
     kept.clear();
     std::size_t kept_tokens = 0;
     const BoilerplateFilter::Units* feed_units = m_boilerplate.feed_units(feed_name);
+    auto& lines = m_scratch.lines;
+    lines.clear();
     for (std::size_t start = 0; start < all.size();) {
       std::size_t end = start + 1;
       while (end < all.size() && !all[end].line_start) {
@@ -282,11 +284,17 @@ class DedupEngine::Impl {
       }
       std::uint64_t unit_hash = hash_tokens(std::span<const Token>(all).subspan(start, end - start));
       units.push_back(unit_hash);
-      if (!BoilerplateFilter::is_boilerplate(feed_units, unit_hash)) {
-        kept.emplace_back(start, end);
-        kept_tokens += end - start;
+      lines.emplace_back(start, end);
+      if (feed_units != nullptr) {
+        feed_units->prefetch(unit_hash);
       }
       start = end;
+    }
+    for (std::size_t line = 0; line < lines.size(); ++line) {
+      if (!BoilerplateFilter::is_boilerplate(feed_units, units[line])) {
+        kept.push_back(lines[line]);
+        kept_tokens += lines[line].second - lines[line].first;
+      }
     }
     std::span<const Token> body = all;
     if (kept_tokens != all.size() &&
@@ -1075,6 +1083,7 @@ class DedupEngine::Impl {
     std::vector<Token> all;
     std::vector<Token> title;
     std::vector<std::uint64_t> units;
+    std::vector<std::pair<std::size_t, std::size_t>> lines;  // token ranges
     std::vector<std::pair<std::size_t, std::size_t>> kept;
     std::vector<std::uint64_t> shingles;
     std::vector<TermCount> counts;

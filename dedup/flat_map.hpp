@@ -1,21 +1,26 @@
 #pragma once
-// An open-addressing map from 64-bit hashes to small values: item keys,
-// verbatim-text hashes and story numbers. A window of a million articles
-// holds millions of these; a node per entry (std::unordered_map: ~56 bytes
-// and an allocation each) would be a third of the window's memory. Linear
-// probing with backward-shift deletion, so eviction leaves no tombstones.
+// An open-addressing map from hashed integer keys to small values: item
+// keys, verbatim-text hashes, the story index, document frequencies, the
+// posting index. A window of a million articles holds millions of these; a
+// node per entry (std::unordered_map: ~56 bytes and an allocation each)
+// would be a third of the window's memory. Linear probing with
+// backward-shift deletion, so eviction leaves no tombstones.
+//
+// Keys are hashes (or term ids, themselves hashes): key 0 marks an empty
+// entry, so a real 0 is stored under k_zero_key, which must then not occur
+// as a key of its own.
 #include <cstdint>
 #include <utility>
 #include <vector>
 
 namespace newsmon::dedup {
 
-template <class Value>
-class FlatMap64 {
+template <class Key, class Value>
+class FlatMap {
  public:
-  FlatMap64() { m_entries.resize(k_initial); }
+  FlatMap() { m_entries.resize(k_initial); }
 
-  Value* find(std::uint64_t key) {
+  Value* find(Key key) {
     key = stored(key);
     std::size_t mask = m_entries.size() - 1;
     for (std::size_t i = home(key); m_entries[i].key != 0; i = (i + 1) & mask) {
@@ -25,10 +30,10 @@ class FlatMap64 {
     }
     return nullptr;
   }
-  const Value* find(std::uint64_t key) const { return const_cast<FlatMap64*>(this)->find(key); }
+  const Value* find(Key key) const { return const_cast<FlatMap*>(this)->find(key); }
 
   // The value under `key`, default-constructed if it was absent.
-  Value& operator[](std::uint64_t key) {
+  Value& operator[](Key key) {
     key = stored(key);
     if ((m_size + 1) * 4 > m_entries.size() * 3) {
       grow();
@@ -46,7 +51,7 @@ class FlatMap64 {
     return m_entries[i].value;
   }
 
-  void erase(std::uint64_t key) {
+  void erase(Key key) {
     key = stored(key);
     std::size_t mask = m_entries.size() - 1;
     std::size_t i = home(key);
@@ -69,12 +74,23 @@ class FlatMap64 {
     --m_size;
   }
 
+  // Room for `count` keys without growing (a restore adds whole tables).
+  void reserve(std::size_t count) {
+    while (count * 4 > m_entries.size() * 3) {
+      grow();
+    }
+  }
+
+  // Starts loading the entry `key` would be found at: a caller about to
+  // look up hundreds of keys issues these first so the misses overlap.
+  void prefetch(Key key) const { __builtin_prefetch(&m_entries[home(stored(key))]); }
+
   // Calls visit(key, value) for every entry.
   template <class Visit>
   void for_each(Visit&& visit) const {
     for (const Entry& entry : m_entries) {
       if (entry.key != 0) {
-        visit(entry.key == k_zero_key ? 0 : entry.key, entry.value);
+        visit(entry.key == k_zero_key ? Key{0} : entry.key, entry.value);
       }
     }
   }
@@ -84,17 +100,19 @@ class FlatMap64 {
 
  private:
   struct Entry {
-    std::uint64_t key = 0;
+    Key key = 0;
     Value value{};
   };
   static constexpr std::size_t k_initial = 64;
-  // Key 0 marks an empty entry; a real 0 is stored under this key instead.
-  static constexpr std::uint64_t k_zero_key = 0x9e3779b97f4a7c15ull;
+  static constexpr Key k_zero_key = static_cast<Key>(0x9e3779b97f4a7c15ull);
 
-  static std::uint64_t stored(std::uint64_t key) { return key == 0 ? k_zero_key : key; }
+  static Key stored(Key key) { return key == 0 ? k_zero_key : key; }
 
-  std::size_t home(std::uint64_t key) const {
-    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ull) >> 20) & (m_entries.size() - 1);
+  // Fibonacci hashing: the product's high half spreads keys that share low
+  // bits.
+  std::size_t home(Key key) const {
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ull) >> 32) &
+           (m_entries.size() - 1);
   }
 
   void grow() {
@@ -115,5 +133,8 @@ class FlatMap64 {
   std::vector<Entry> m_entries;
   std::size_t m_size = 0;
 };
+
+template <class Value>
+using FlatMap64 = FlatMap<std::uint64_t, Value>;
 
 }  // namespace newsmon::dedup
