@@ -26,9 +26,6 @@ class BoilerplateFilter {
   // item, then test each line with is_boilerplate(units, line).
   const Units* feed_units(const std::string& feed) const;
   static bool is_boilerplate(const Units* units, std::uint64_t unit);
-  bool is_boilerplate(const std::string& feed, std::uint64_t unit) const {
-    return is_boilerplate(feed_units(feed), unit);
-  }
 
   // Counts one item's distinct units; appends the changed rows to persist to
   // `changes` unless it is null (count 0: a unit forgotten when the feed's

@@ -82,8 +82,8 @@ struct ItemBucket {
   std::string ids;
   // Document frequencies this bucket contributed, subtracted when it leaves:
   // counted in `df` while items arrive, then moved to `sealed_df`, an exact-
-  // size list at a third of the table's memory, once no more are expected
-  // (a late item counts in `df` again).
+  // size list (8 bytes a term against the table's 11-21), once no more are
+  // expected (a late item counts in `df` again).
   FlatCounter df;
   std::vector<StoredTermCount> sealed_df;
   std::uint64_t documents = 0;
@@ -236,7 +236,7 @@ class DedupEngine::Impl {
     };
     loader.item = [this](StoredItem&& item) {
       insert_slot(item.id, item.time_ms, item.seq, item.story, item.text_hash, item.signature,
-                  item.term_words, item.term_scale, item.df_terms, true);
+                  item.term_words, item.term_scale, item.df_terms);
     };
     // The window's document frequencies are the sum of its buckets': summed
     // once per bucket term after loading rather than once per article term.
@@ -343,11 +343,9 @@ class DedupEngine::Impl {
     }
 
     Candidate best;
-    bool exact = false;
     if (text_hash != 0) {
       if (const std::uint32_t* found = m_text.find(text_hash); found && in_window(*found, time_ms)) {
         best = Candidate{*found, 1.0};
-        exact = true;
       }
     }
     // A new story still reports the closest miss: the score shows how near
@@ -408,7 +406,7 @@ class DedupEngine::Impl {
       }
     }
     put_keys(story_no, item_key, url_key, time_ms);
-    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, words, scale, df_terms, !exact);
+    insert_slot(item.id, time_ms, seq, story_no, text_hash, signature, words, scale, df_terms);
     if (m_store) {
       m_store->put_clock(m_clock);
     }
@@ -560,16 +558,15 @@ class DedupEngine::Impl {
     }
     std::array<const std::vector<std::uint32_t>*, k_query_terms> lists{};
     for (std::size_t p = 0; p < probes; ++p) {
-      std::uint32_t list = m_posting_index.get(term_prefix(heaviest[p].term));
-      if (list != 0) {
-        lists[p] = &m_posting_lists[list - 1].slots;
+      if (const std::uint32_t* list = m_posting_index.find(term_prefix(heaviest[p].term))) {
+        lists[p] = &m_posting_lists[*list].slots;
         __builtin_prefetch(lists[p]);
       }
     }
     for (std::size_t p = 0; p < probes; ++p) {
       if (lists[p] != nullptr && !lists[p]->empty()) {
         const std::uint32_t* newest = lists[p]->data() + lists[p]->size() - 1;
-        for (std::size_t back = 0; back < std::min<std::size_t>(lists[p]->size(), 64); back += 16) {
+        for (std::size_t back = 0; back < std::min(lists[p]->size(), k_posting_scan); back += 16) {
           __builtin_prefetch(newest - back);
         }
       }
@@ -728,7 +725,7 @@ class DedupEngine::Impl {
   void insert_slot(std::string_view id, Millis time_ms, std::uint64_t seq,
                    std::uint64_t story, std::uint64_t text_hash, const Signature& signature,
                    std::span<const std::uint32_t> words, float scale,
-                   std::span<const std::uint32_t> df_terms, bool index_copy) {
+                   std::span<const std::uint32_t> df_terms) {
     std::uint32_t index = 0;
     if (!m_free.empty()) {
       index = m_free.back();
@@ -753,7 +750,7 @@ class DedupEngine::Impl {
     slot.id_length = static_cast<std::uint32_t>(id.size());
     bucket.ids.append(id);
     slot.live = true;
-    slot.in_lsh = !m_stories_mode && index_copy && signature.shingles > 0;
+    slot.in_lsh = !m_stories_mode && signature.shingles > 0;
     if (!m_stories_mode) {
       m_signatures[index] = signature;
     }
@@ -770,7 +767,9 @@ class DedupEngine::Impl {
         m_lsh.insert(static_cast<std::uint32_t>(key), index);
       }
     }
-    if (text_hash != 0 && index_copy) {
+    // The newest item with this text answers for it: an exact copy is found
+    // again after the item it copied has left the window.
+    if (text_hash != 0) {
       m_text[text_hash] = index;
     }
     if (m_stories_mode) {
@@ -835,8 +834,8 @@ class DedupEngine::Impl {
 
   // The posting list of `prefix`, created empty if it has none.
   Postings& postings_of(std::uint32_t prefix) {
-    if (std::uint32_t list = m_posting_index.get(prefix); list != 0) {
-      return m_posting_lists[list - 1];
+    if (const std::uint32_t* list = m_posting_index.find(prefix)) {
+      return m_posting_lists[*list];
     }
     std::uint32_t list = 0;
     if (!m_free_postings.empty()) {
@@ -846,7 +845,7 @@ class DedupEngine::Impl {
       list = static_cast<std::uint32_t>(m_posting_lists.size());
       m_posting_lists.emplace_back();
     }
-    m_posting_index.add(prefix, list + 1);
+    m_posting_index[prefix] = list;
     return m_posting_lists[list];
   }
 
@@ -871,11 +870,12 @@ class DedupEngine::Impl {
         m_stories_mode ? &m_term_words[static_cast<std::size_t>(index) * k_vector_terms] : nullptr;
     for (std::size_t i = 0; words != nullptr && i < std::min<std::size_t>(slot.term_count, k_index_terms); ++i) {
       const std::uint32_t prefix = PackedTermWord::prefix(words[i]);
-      std::uint32_t list = m_posting_index.get(prefix);
-      if (list == 0) {
+      const std::uint32_t* found = m_posting_index.find(prefix);
+      if (found == nullptr) {
         continue;
       }
-      Postings& postings = m_posting_lists[list - 1];
+      const std::uint32_t list = *found;
+      Postings& postings = m_posting_lists[list];
       // Evictions go oldest first, so the slot is near the front.
       auto it = std::find(postings.slots.begin(), postings.slots.end(), index);
       if (it != postings.slots.end()) {
@@ -886,8 +886,8 @@ class DedupEngine::Impl {
         postings.slots.clear();
         postings.slots.shrink_to_fit();
         postings.dead = 0;
-        m_posting_index.subtract(prefix, list);
-        m_free_postings.push_back(list - 1);
+        m_posting_index.erase(prefix);
+        m_free_postings.push_back(list);
       } else if (postings.dead * 2 > postings.slots.size()) {
         std::erase(postings.slots, k_no_slot);
         postings.dead = 0;
@@ -900,7 +900,12 @@ class DedupEngine::Impl {
     --m_live;
   }
 
+  // The oldest bucket leaves, by age or because capacity emptied it; the
+  // store forgets it too, or a restart would count its frequencies again.
   void drop_item_bucket(std::map<Millis, ItemBucket>::iterator bucket) {
+    if (m_store) {
+      m_store->erase_items_before((bucket->first + 1) * m_item_bucket_ms);
+    }
     for (std::uint32_t index : bucket->second.slots) {
       if (index != k_no_slot) {
         remove_slot(index);
@@ -949,10 +954,6 @@ class DedupEngine::Impl {
     Millis item_cutoff = time_ms - m_options.window.count();
     while (!m_item_buckets.empty() &&
            (m_item_buckets.begin()->first + 1) * m_item_bucket_ms <= item_cutoff) {
-      Millis end = (m_item_buckets.begin()->first + 1) * m_item_bucket_ms;
-      if (m_store) {
-        m_store->erase_items_before(end);
-      }
       drop_item_bucket(m_item_buckets.begin());
     }
     seal_item_buckets(time_ms);
@@ -1056,9 +1057,9 @@ class DedupEngine::Impl {
 
   BandIndex m_lsh;
   FlatMap64<std::uint32_t> m_text;
-  // Posting lists by term prefix: a flat index from prefix to list number +
-  // 1 (0: none), the lists in one vector, freed list numbers reused.
-  FlatCounter m_posting_index;
+  // Posting lists by term prefix: a flat index from prefix to list number,
+  // the lists in one vector, freed list numbers reused.
+  FlatMap<std::uint32_t, std::uint32_t> m_posting_index;
   std::vector<Postings> m_posting_lists;
   std::vector<std::uint32_t> m_free_postings;
   QueryVector m_query;

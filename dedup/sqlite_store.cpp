@@ -56,7 +56,7 @@ void migrate(sqlite::Database& db) {
           "DROP TABLE IF EXISTS dedup_item_terms;"
           "DROP TABLE IF EXISTS dedup_bucket_terms;"
           "DELETE FROM dedup_boilerplate;"
-          "DELETE FROM dedup_background;"
+          "DROP TABLE IF EXISTS dedup_background;"
           "UPDATE dedup_clock SET background_documents = 0;"
           "RELEASE dedup_migrate;");
 }
@@ -154,7 +154,9 @@ SqliteWindowStore::SqliteWindowStore(sqlite::Database& db)
                              "last_seq, documents, counts) VALUES(?, ?, ?, ?, ?)"),
       m_forget_sealed_terms(db, "DELETE FROM dedup_item_terms WHERE time_ms >= ? AND time_ms < ? "
                                 "AND seq <= ?"),
-      m_erase_buckets_before(db, "DELETE FROM dedup_bucket_terms WHERE end_ms <= ?"),
+      // By start: a row restored into a bucket of another window length
+      // leaves with the bucket it was loaded into.
+      m_erase_buckets_before(db, "DELETE FROM dedup_bucket_terms WHERE start_ms < ?"),
       m_erase_keys_before(db, "DELETE FROM dedup_keys WHERE time_ms < ?"),
       m_erase_stories_before(db, "DELETE FROM dedup_stories WHERE last_ms < ?"),
       m_add_background(db, "INSERT INTO dedup_background(term, count) VALUES(?, ?) "

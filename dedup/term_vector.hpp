@@ -45,8 +45,6 @@ class QueryVector {
   // Cosine with a packed window vector.
   double dot(const std::uint32_t* words, std::size_t count, float scale) const;
 
-  bool empty() const { return m_size == 0; }
-
  private:
   struct Entry {
     std::uint32_t prefix = 0;  // 0: empty (a real prefix 0 is stored as k_zero_prefix)

@@ -117,7 +117,7 @@ class WindowStore {
   virtual void halve_background() = 0;
 
   // Seals a time bucket's document frequencies; the store may forget the
-  // df_terms of its items up to last_seq. Left by erase_items_before().
+  // df_terms of its items up to last_seq. Removed by erase_items_before().
   virtual void put_bucket_terms(const StoredBucketTerms& bucket) = 0;
 
   // Items come in seq order; an item's df_terms are empty when a sealed

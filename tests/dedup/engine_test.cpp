@@ -177,6 +177,25 @@ TEST(DedupEngine, VerbatimCopyUnderAnotherTitleIsADuplicate) {
   EXPECT_DOUBLE_EQ(decision.score, 1.0);
 }
 
+// A copy keeps its text findable after the item it copied has left the
+// window: a third copy matches the second, in both modes.
+TEST(DedupEngine, VerbatimCopyOfACopyIsFoundAfterTheOriginalLeft) {
+  const auto& article = dev_articles()[3];
+  for (auto mode : {config::DedupMode::copies, config::DedupMode::stories}) {
+    SCOPED_TRACE(config::to_string(mode));
+    DedupOptions options = options_for(mode);
+    options.window = std::chrono::hours(72);
+    DedupEngine engine(options, nullptr);
+    observe(engine, make_item("first", "a", article.title, article.text, day(2020, 1, 1)));
+    EXPECT_EQ(observe(engine, make_item("second", "b", "Other", article.text, day(2020, 1, 2, 12))).kind,
+              Kind::duplicate);
+    auto third = observe(engine, make_item("third", "c", "Third", article.text, day(2020, 1, 4, 12)));
+    EXPECT_EQ(third.kind, Kind::duplicate);
+    EXPECT_EQ(third.duplicate_of, "second");
+    EXPECT_EQ(third.story_id, "first");
+  }
+}
+
 // Table: every fifth dev article long enough to excerpt, in copies mode.
 TEST(DedupEngine, LightlyEditedCopiesAndFortyPercentExcerptsAreDuplicates) {
   int tested = 0;
@@ -426,6 +445,45 @@ TEST(DedupEngine, RestartOnTheSameSqliteFileKeepsEveryDecision) {
   copy.guid = "copy-of-5";
   copy.feed = "elsewhere";
   EXPECT_EQ(observe(restarted, copy).story_id, before[5].story);
+}
+
+// The same replay under capacity pressure (buckets emptied by the capacity
+// bound, not by age), restarted every 60 articles: a bucket that capacity
+// emptied leaves the store too, so no restart counts its document
+// frequencies twice and every decision matches an uninterrupted run.
+TEST(DedupEngine, RestartsUnderCapacityPressureDecideLikeAnUninterruptedRun) {
+  newsmon::testing::TempDir dir;
+  const std::string path = dir.path() + "/state.db";
+  DedupOptions options = options_for(config::DedupMode::stories);
+  options.window = std::chrono::hours(24 * 7);
+  options.capacity = 20;
+  const auto& articles = dev_articles();
+  // One an hour: the 7-day window would hold 168, capacity keeps 20, so
+  // sealed buckets (2.6 h each) are emptied by capacity, not by age.
+  auto item_of = [&](std::size_t i) {
+    return make_item(articles[i].id, articles[i].source, articles[i].title, articles[i].text,
+                     day(2020, 1, 1) + std::chrono::hours(static_cast<int>(i)));
+  };
+  DedupEngine uninterrupted(options, nullptr);
+  std::vector<DedupDecision> expected;
+  for (std::size_t i = 0; i < articles.size(); ++i) {
+    expected.push_back(observe(uninterrupted, item_of(i)));
+  }
+  int merged = 0;
+  for (std::size_t start = 0; start < articles.size(); start += 60) {
+    sqlite::Database db(path);
+    DedupEngine engine(options, std::make_unique<SqliteWindowStore>(db));
+    sqlite::Transaction transaction(db);
+    for (std::size_t i = start; i < std::min(start + 60, articles.size()); ++i) {
+      auto decision = observe(engine, item_of(i));
+      EXPECT_EQ(decision.kind, expected[i].kind) << articles[i].id;
+      EXPECT_EQ(decision.story_id, expected[i].story_id) << articles[i].id;
+      EXPECT_NEAR(decision.score, expected[i].score, 1e-6) << articles[i].id;
+      merged += decision.kind == Kind::duplicate ? 1 : 0;
+    }
+    transaction.commit();
+  }
+  EXPECT_GT(merged, 30);
 }
 
 // A state file from before the packed window format (schema 1): its items
