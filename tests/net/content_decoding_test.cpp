@@ -1,6 +1,7 @@
 // ContentDecoder over bodies made by the reference encoders (zlib, brotli,
 // zstd): every encoding at, just over and far over the cap, and broken input.
 #include "net/content_decoding.hpp"
+#include "tests/support/http_server.hpp"
 
 #include <brotli/encode.h>
 #include <gtest/gtest.h>
@@ -16,29 +17,9 @@
 namespace newsmon::net {
 namespace {
 
-// window_bits: 15 zlib stream, -15 raw deflate, 15 + 16 gzip.
-std::string zlib_encode(const std::string& input, int window_bits) {
-  z_stream stream{};
-  if (deflateInit2(&stream, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&stream, static_cast<uLong>(input.size())) + 64, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-  stream.avail_in = static_cast<uInt>(input.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int result = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (result != Z_STREAM_END) {
-    throw std::runtime_error("deflate failed");
-  }
-  return out;
-}
-
-std::string gzip(const std::string& input) { return zlib_encode(input, 15 + 16); }
-std::string zlib_deflate(const std::string& input) { return zlib_encode(input, 15); }
-std::string raw_deflate(const std::string& input) { return zlib_encode(input, -15); }
+std::string gzip(const std::string& input) { return newsmon::testing::zlib_encode(input, 15 + 16); }
+std::string zlib_deflate(const std::string& input) { return newsmon::testing::zlib_encode(input, 15); }
+std::string raw_deflate(const std::string& input) { return newsmon::testing::zlib_encode(input, -15); }
 
 std::string brotli(const std::string& input) {
   std::string out(BrotliEncoderMaxCompressedSize(input.size()) + 16, '\0');

@@ -25,12 +25,16 @@ std::string lower(std::string text) {
   return text;
 }
 
-std::string gzip(const std::string& input) {
+std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
+
+}  // namespace
+
+std::string zlib_encode(const std::string& input, int window_bits, int level) {
   z_stream stream{};
-  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&stream, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("deflateInit2 failed");
   }
-  std::string out(deflateBound(&stream, static_cast<uLong>(input.size())), '\0');
+  std::string out(deflateBound(&stream, static_cast<uLong>(input.size())) + 64, '\0');
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
   stream.avail_in = static_cast<uInt>(input.size());
   stream.next_out = reinterpret_cast<Bytef*>(out.data());
@@ -43,10 +47,6 @@ std::string gzip(const std::string& input) {
   }
   return out;
 }
-
-std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
-
-}  // namespace
 
 std::string ReceivedRequest::header(const std::string& lower_name) const {
   const auto found = headers.find(lower_name);
@@ -229,7 +229,7 @@ void HttpServer::serve(int connection_id, int fd) {
     }
     if (scripted.shape == Shape::gzip) {
       response.set(http::field::content_encoding, "gzip");
-      response.body() = gzip(scripted.body);
+      response.body() = zlib_encode(scripted.body, 15 + 16, Z_BEST_COMPRESSION);
     } else {
       response.body() = scripted.body;
     }

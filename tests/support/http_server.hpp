@@ -86,4 +86,8 @@ class HttpServer {
   std::atomic<int> m_max_concurrent{0};
 };
 
+// `input` compressed by zlib; window_bits: 15 zlib stream, -15 raw deflate,
+// 15 + 16 gzip.
+std::string zlib_encode(const std::string& input, int window_bits, int level = 6);
+
 }  // namespace newsmon::testing
