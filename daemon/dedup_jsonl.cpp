@@ -132,6 +132,26 @@ Result<dedup::DedupItem> item_from(const Fields& fields) {
   return item;
 }
 
+// Calls visit(key, value) for each member of `object`, stopping at the
+// first error, its own or the visitor's.
+template <class Visit>
+simdjson::error_code for_each_member(ondemand::object& object, Visit&& visit) {
+  for (auto member : object) {
+    ondemand::field field;
+    std::string_view key;
+    if (auto error = std::move(member).get(field)) {
+      return error;
+    }
+    if (auto error = field.unescaped_key().get(key)) {
+      return error;
+    }
+    if (auto error = visit(key, field.value())) {
+      return error;
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
 // Reads a value to its end, checking it as strictly as nlohmann would: On
 // Demand only checks what is read, and a line with a bad value anywhere is
 // not a JSON object.
@@ -146,20 +166,9 @@ simdjson::error_code validate(ondemand::value value) {
       if (auto error = value.get_object().get(object)) {
         return error;
       }
-      for (auto member : object) {
-        ondemand::field field;
-        std::string_view key;
-        if (auto error = std::move(member).get(field)) {
-          return error;
-        }
-        if (auto error = field.unescaped_key().get(key)) {
-          return error;
-        }
-        if (auto error = validate(field.value())) {
-          return error;
-        }
-      }
-      return simdjson::SUCCESS;
+      return for_each_member(object, [](std::string_view, ondemand::value member) {
+        return validate(member);
+      });
     }
     case ondemand::json_type::array: {
       ondemand::array array;
@@ -208,23 +217,11 @@ simdjson::error_code read_fields(ondemand::parser& parser, std::string_view line
   if (auto error = document.get_object().get(object)) {
     return error;
   }
-  for (auto member : object) {
-    ondemand::field field;
-    std::string_view key;
-    if (auto error = std::move(member).get(field)) {
-      return error;
-    }
-    if (auto error = field.unescaped_key().get(key)) {
-      return error;
-    }
+  auto read_member = [&](std::string_view key, ondemand::value value) -> simdjson::error_code {
     Field* known = fields.find(key);
     if (known == nullptr) {
-      if (auto error = validate(field.value())) {
-        return error;
-      }
-      continue;
+      return validate(value);
     }
-    ondemand::value value = field.value();
     ondemand::json_type type{};
     if (auto error = value.type().get(type)) {
       return error;
@@ -234,13 +231,17 @@ simdjson::error_code read_fields(ondemand::parser& parser, std::string_view line
         return error;
       }
       known->state = Field::State::string;
-      continue;
+      return simdjson::SUCCESS;
     }
     if (auto error = validate(value)) {
       return error;
     }
     known->state =
         type == ondemand::json_type::null ? Field::State::absent : Field::State::not_string;
+    return simdjson::SUCCESS;
+  };
+  if (auto error = for_each_member(object, read_member)) {
+    return error;
   }
   // Anything after the object (`{...} {...}`) makes the line malformed.
   if (!document.current_location().error()) {

@@ -116,6 +116,18 @@ struct Story {
   Millis last_ms = 0;
 };
 
+// A place in `slab`: the last freed one if any, else a new one at the end.
+template <class T>
+std::uint32_t take_place(std::vector<T>& slab, std::vector<std::uint32_t>& free) {
+  if (!free.empty()) {
+    std::uint32_t place = free.back();
+    free.pop_back();
+    return place;
+  }
+  slab.emplace_back();
+  return static_cast<std::uint32_t>(slab.size() - 1);
+}
+
 // Stories by number: the stories in a dense slab (freed places reused) and a
 // flat index from number to place. A map holding the 72-byte stories
 // themselves would leave half of them as empty slack at its average load.
@@ -132,14 +144,7 @@ class StoryTable {
     if (Story* story = find(number)) {
       return *story;
     }
-    std::uint32_t place = 0;
-    if (!m_free.empty()) {
-      place = m_free.back();
-      m_free.pop_back();
-    } else {
-      place = static_cast<std::uint32_t>(m_slab.size());
-      m_slab.emplace_back();
-    }
+    const std::uint32_t place = take_place(m_slab, m_free);
     m_index[number] = place;
     return m_slab[place];
   }
@@ -837,14 +842,7 @@ class DedupEngine::Impl {
     if (const std::uint32_t* list = m_posting_index.find(prefix)) {
       return m_posting_lists[*list];
     }
-    std::uint32_t list = 0;
-    if (!m_free_postings.empty()) {
-      list = m_free_postings.back();
-      m_free_postings.pop_back();
-    } else {
-      list = static_cast<std::uint32_t>(m_posting_lists.size());
-      m_posting_lists.emplace_back();
-    }
+    const std::uint32_t list = take_place(m_posting_lists, m_free_postings);
     m_posting_index[prefix] = list;
     return m_posting_lists[list];
   }
