@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "dedup/huge_pages.hpp"
+
 namespace newsmon::dedup {
 
 class BandIndex {
@@ -118,7 +120,7 @@ class BandIndex {
   static std::uint16_t tag(std::uint32_t key) { return static_cast<std::uint16_t>(mixed(key) >> 16); }
   std::size_t next(std::size_t b) const { return b + 1 == m_buckets.size() ? 0 : b + 1; }
 
-  std::vector<Bucket> m_buckets;
+  HugeVector<Bucket> m_buckets;
   std::size_t m_size = 0;
 };
 

@@ -1043,11 +1043,11 @@ class DedupEngine::Impl {
 
   // The window's articles by slot, with their side tables: signatures, and
   // in stories mode k_vector_terms packed term words per slot.
-  std::vector<Slot> m_slots;
-  std::vector<Signature> m_signatures;
-  std::vector<std::uint32_t> m_term_words;
+  HugeVector<Slot> m_slots;
+  HugeVector<Signature> m_signatures;
+  HugeVector<std::uint32_t> m_term_words;
   std::vector<std::uint32_t> m_free;
-  std::vector<std::uint32_t> m_marks;  // per slot, see mark_epoch()
+  HugeVector<std::uint32_t> m_marks;  // per slot, see mark_epoch()
   std::vector<std::uint32_t> m_candidates;
   std::uint32_t m_visit_epoch = 0;
   std::uint64_t m_live = 0;

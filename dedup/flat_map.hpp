@@ -11,7 +11,7 @@
 // as a key of its own.
 #include <cstdint>
 #include <utility>
-#include <vector>
+#include "dedup/huge_pages.hpp"
 
 namespace newsmon::dedup {
 
@@ -116,7 +116,7 @@ class FlatMap {
   }
 
   void grow() {
-    std::vector<Entry> old(m_entries.size() * 2);
+    HugeVector<Entry> old(m_entries.size() * 2);
     old.swap(m_entries);
     std::size_t mask = m_entries.size() - 1;
     for (Entry& entry : old) {
@@ -130,7 +130,7 @@ class FlatMap {
     }
   }
 
-  std::vector<Entry> m_entries;
+  HugeVector<Entry> m_entries;
   std::size_t m_size = 0;
 };
 
