@@ -83,6 +83,31 @@ struct DedupStats {
   std::uint64_t bytes = 0;     // approximate heap held by the window
 };
 
+// What deciding an item needs from the item alone: its keys, its canonical
+// tokens, the hashes of its lines (the boilerplate filter's units), and the
+// text hash and signature (copies) or term counts (stories) of its whole
+// text. Made by prepare(), a pure function, so a caller with a spare core
+// prepares items there (`newsmon dedup` does, on its reader thread) and
+// observe() is left with what needs the window. Move-only; the buffers'
+// capacity is reused when one is prepared again.
+class PreparedItem {
+ public:
+  PreparedItem();
+  ~PreparedItem();
+  PreparedItem(PreparedItem&&) noexcept;
+  PreparedItem& operator=(PreparedItem&&) noexcept;
+
+  struct Data;  // dedup/engine.cpp
+
+ private:
+  friend class DedupEngine;
+  friend void prepare(const DedupItem& item, config::DedupMode mode, PreparedItem& out);
+  std::unique_ptr<Data> m_data;
+};
+
+// Prepares `item` for an engine in `mode`, into `out`. Thread-safe.
+void prepare(const DedupItem& item, config::DedupMode mode, PreparedItem& out);
+
 class DedupEngine {
  public:
   // `store` may be null: in-memory only. Otherwise the window is restored
@@ -97,6 +122,9 @@ class DedupEngine {
   // failed; if the caller's transaction rolls back after a successful
   // observe, call restore() so memory matches the store again.
   Result<DedupDecision> observe(const DedupItem& item);
+  // The same with `prepared` made from `item` by prepare() (elsewhere); one
+  // prepared for the other mode, or not at all, is prepared again here.
+  Result<DedupDecision> observe(const DedupItem& item, const PreparedItem& prepared);
 
   // Drops the in-memory window and reads it back from the store.
   Status restore();

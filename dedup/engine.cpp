@@ -189,7 +189,92 @@ struct Candidate {
   double score = 0;
 };
 
+// Inputs of the comparisons for one version of an article's text: its hash,
+// and its signature (copies) or term counts (stories).
+struct TextFingerprint {
+  std::uint64_t text_hash = 0;
+  Signature signature;
+  std::vector<TermCount> counts;
+};
+
+// `body` is compared, or the title when the body is empty; stories mode
+// needs no signature (a copy shares the rare terms its source is indexed
+// under and scores near 1 on the coverage layer).
+void fingerprint(config::DedupMode mode, std::span<const Token> title, std::span<const Token> body,
+                 std::vector<std::uint64_t>& shingles, TextFingerprint& out) {
+  std::span<const Token> compared = body.empty() ? title : body;
+  out.text_hash = compared.empty() ? 0 : hash_tokens(compared);
+  out.signature = Signature{};
+  out.counts.clear();
+  if (mode == config::DedupMode::stories) {
+    count_terms(title, body, out.counts);
+  } else {
+    shingle_hashes(compared, shingles);
+    out.signature = make_signature(shingles);
+  }
+}
+
+std::uint64_t make_url_key(const DedupItem& item) {
+  return item.link.empty() ? 0 : hash_bytes(canonical_url(item.link), 'u');
+}
+
+std::uint64_t make_item_key(const DedupItem& item) {
+  if (!item.guid.empty()) {
+    return hash_combine(hash_bytes(item.feed, 'f'), hash_bytes(item.guid, 'g'));
+  }
+  if (!item.link.empty()) {
+    return hash_bytes(canonical_url(item.link), 'u');
+  }
+  auto day = std::chrono::floor<std::chrono::days>(item.published).time_since_epoch().count();
+  return hash_combine(hash_combine(hash_bytes(item.feed, 'f'), hash_bytes(item.title, 't')),
+                      static_cast<std::uint64_t>(day));
+}
+
 }  // namespace
+
+struct PreparedItem::Data {
+  config::DedupMode mode = config::DedupMode::stories;
+  std::uint64_t item_key = 0;
+  std::uint64_t url_key = 0;  // 0: no link
+  std::vector<Token> body;
+  std::vector<Token> title;
+  // The body's lines: the hash of each (the boilerplate filter's unit) and
+  // its token range.
+  std::vector<std::uint64_t> units;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> lines;
+  TextFingerprint whole;  // as if no line were boilerplate
+  std::vector<std::uint64_t> shingles;
+};
+
+PreparedItem::PreparedItem() = default;
+PreparedItem::~PreparedItem() = default;
+PreparedItem::PreparedItem(PreparedItem&&) noexcept = default;
+PreparedItem& PreparedItem::operator=(PreparedItem&&) noexcept = default;
+
+void prepare(const DedupItem& item, config::DedupMode mode, PreparedItem& out) {
+  if (!out.m_data) {
+    out.m_data = std::make_unique<PreparedItem::Data>();
+  }
+  PreparedItem::Data& data = *out.m_data;
+  data.mode = mode;
+  data.item_key = make_item_key(item);
+  data.url_key = make_url_key(item);
+  tokenize(item.text, data.body);
+  tokenize(item.title, data.title);
+  data.units.clear();
+  data.lines.clear();
+  const std::span<const Token> body = data.body;
+  for (std::size_t start = 0; start < body.size();) {
+    std::size_t end = start + 1;
+    while (end < body.size() && !body[end].line_start) {
+      ++end;
+    }
+    data.units.push_back(hash_tokens(body.subspan(start, end - start)));
+    data.lines.emplace_back(static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(end));
+    start = end;
+  }
+  fingerprint(mode, data.title, data.body, data.shingles, data.whole);
+}
 
 class DedupEngine::Impl {
  public:
@@ -253,14 +338,19 @@ class DedupEngine::Impl {
     }
   }
 
-  DedupDecision observe(const DedupItem& item) {
+  // `prepared` null or for the other mode: the item is prepared here, in
+  // reused buffers, once it is known not to be a repeat.
+  DedupDecision observe(const DedupItem& item, const PreparedItem::Data* prepared) {
+    if (prepared != nullptr && prepared->mode != m_options.mode) {
+      prepared = nullptr;
+    }
     Millis time_ms = to_millis(m_options.time_source == TimeSource::published ? item.published
                                                                              : item.arrival);
     advance(time_ms);
 
     // Exact layer: the same item again.
-    std::uint64_t item_key = make_item_key(item);
-    std::uint64_t url_key = item.link.empty() ? 0 : hash_bytes(canonical_url(item.link), 'u');
+    const std::uint64_t item_key = prepared != nullptr ? prepared->item_key : make_item_key(item);
+    const std::uint64_t url_key = prepared != nullptr ? prepared->url_key : make_url_key(item);
     for (std::uint64_t key : {item_key, url_key}) {
       if (key == 0) {
         continue;
@@ -269,70 +359,49 @@ class DedupEngine::Impl {
         return repeat(found->story, item_key, url_key, time_ms);
       }
     }
+    if (prepared == nullptr) {
+      prepare(item, m_options.mode, m_scratch.prepared);
+      prepared = m_scratch.prepared.m_data.get();
+    }
 
-    // Canonical text without the feed's boilerplate.
+    // The feed's boilerplate lines leave the comparison; the prepared
+    // fingerprint is of the whole text, made again only when lines left.
     const std::string& feed_name = item.feed;
-    std::vector<Token>& all = m_scratch.all;
-    tokenize(item.text, all);
-    std::vector<std::uint64_t>& units = m_scratch.units;
-    units.clear();
-    auto& kept = m_scratch.kept;
-    kept.clear();
-    std::size_t kept_tokens = 0;
     const BoilerplateFilter::Units* feed_units = m_boilerplate.feed_units(feed_name);
-    auto& lines = m_scratch.lines;
-    lines.clear();
-    for (std::size_t start = 0; start < all.size();) {
-      std::size_t end = start + 1;
-      while (end < all.size() && !all[end].line_start) {
-        ++end;
+    const TextFingerprint* text = &prepared->whole;
+    if (feed_units != nullptr) {
+      for (std::uint64_t unit : prepared->units) {
+        feed_units->prefetch(unit);
       }
-      std::uint64_t unit_hash = hash_tokens(std::span<const Token>(all).subspan(start, end - start));
-      units.push_back(unit_hash);
-      lines.emplace_back(start, end);
-      if (feed_units != nullptr) {
-        feed_units->prefetch(unit_hash);
-      }
-      start = end;
-    }
-    for (std::size_t line = 0; line < lines.size(); ++line) {
-      if (!BoilerplateFilter::is_boilerplate(feed_units, units[line])) {
-        kept.push_back(lines[line]);
-        kept_tokens += lines[line].second - lines[line].first;
-      }
-    }
-    std::span<const Token> body = all;
-    if (kept_tokens != all.size() &&
-        static_cast<double>(kept_tokens) >= k_min_kept_fraction * static_cast<double>(all.size())) {
-      // Compact the kept lines to the front, in order.
-      std::size_t out = 0;
-      for (auto [start, end] : kept) {
-        for (std::size_t i = start; i < end; ++i) {
-          all[out++] = all[i];
+      std::size_t kept_tokens = 0;
+      for (std::size_t line = 0; line < prepared->lines.size(); ++line) {
+        if (!BoilerplateFilter::is_boilerplate(feed_units, prepared->units[line])) {
+          kept_tokens += prepared->lines[line].second - prepared->lines[line].first;
         }
       }
-      body = std::span<const Token>(all).first(out);
+      const std::size_t all_tokens = prepared->body.size();
+      if (kept_tokens != all_tokens &&
+          static_cast<double>(kept_tokens) >= k_min_kept_fraction * static_cast<double>(all_tokens)) {
+        std::vector<Token>& kept = m_scratch.kept;
+        kept.clear();
+        for (std::size_t line = 0; line < prepared->lines.size(); ++line) {
+          if (!BoilerplateFilter::is_boilerplate(feed_units, prepared->units[line])) {
+            auto [first, last] = prepared->lines[line];
+            kept.insert(kept.end(), prepared->body.begin() + first, prepared->body.begin() + last);
+          }
+        }
+        fingerprint(m_options.mode, prepared->title, kept, m_scratch.shingles, m_scratch.filtered);
+        text = &m_scratch.filtered;
+      }
     }
-    std::vector<Token>& title = m_scratch.title;
-    tokenize(item.title, title);
-    std::span<const Token> compared = body.empty() ? std::span<const Token>(title) : body;
-
-    std::uint64_t text_hash = compared.empty() ? 0 : hash_tokens(compared);
-    // Stories mode needs no signature: a copy shares the rare terms its
-    // source is indexed under and scores near 1 on the coverage layer.
-    Signature signature;
-    if (!m_stories_mode) {
-      shingle_hashes(compared, m_scratch.shingles);
-      signature = make_signature(m_scratch.shingles);
-    }
-    std::vector<TermCount>& counts = m_scratch.counts;
+    const std::uint64_t text_hash = text->text_hash;
+    const Signature& signature = text->signature;
+    const std::vector<TermCount>& counts = text->counts;
     std::vector<WeightedTerm>& query = m_scratch.query;
     std::vector<WeightedTerm>& terms = m_scratch.terms;
-    counts.clear();
     query.clear();
     terms.clear();
     if (m_stories_mode) {
-      count_terms(title, body, counts);
       std::vector<double>& idf = m_scratch.idf;
       idf.resize(counts.size());
       const std::uint64_t documents = m_documents + m_clock.background_documents;
@@ -401,7 +470,7 @@ class DedupEngine::Impl {
     const float scale = pack_terms(terms, words.data());
     std::vector<StoredBoilerplate>& boilerplate_changes = m_scratch.boilerplate_changes;
     boilerplate_changes.clear();
-    m_boilerplate.learn(feed_name, units, m_store ? &boilerplate_changes : nullptr);
+    m_boilerplate.learn(feed_name, prepared->units, m_store ? &boilerplate_changes : nullptr);
     if (m_store) {
       m_store->put_item(StoredItem{seq, item.id, feed_name, time_ms, story_no, text_hash,
                                    signature, words, scale, df_terms});
@@ -453,18 +522,6 @@ class DedupEngine::Impl {
   }
 
  private:
-  std::uint64_t make_item_key(const DedupItem& item) const {
-    if (!item.guid.empty()) {
-      return hash_combine(hash_bytes(item.feed, 'f'), hash_bytes(item.guid, 'g'));
-    }
-    if (!item.link.empty()) {
-      return hash_bytes(canonical_url(item.link), 'u');
-    }
-    auto day = std::chrono::floor<std::chrono::days>(item.published).time_since_epoch().count();
-    return hash_combine(hash_combine(hash_bytes(item.feed, 'f'), hash_bytes(item.title, 't')),
-                        static_cast<std::uint64_t>(day));
-  }
-
   bool in_window(std::uint32_t slot, Millis time_ms) const {
     const Slot& candidate = m_slots[slot];
     return candidate.live && std::llabs(time_ms - candidate.time_ms) <= m_options.window.count();
@@ -1079,13 +1136,10 @@ class DedupEngine::Impl {
   // Per-item working buffers, kept between items so observe() reuses their
   // capacity instead of allocating afresh.
   struct Scratch {
-    std::vector<Token> all;
-    std::vector<Token> title;
-    std::vector<std::uint64_t> units;
-    std::vector<std::pair<std::size_t, std::size_t>> lines;  // token ranges
-    std::vector<std::pair<std::size_t, std::size_t>> kept;
+    PreparedItem prepared;
+    std::vector<Token> kept;  // the body without its boilerplate lines
+    TextFingerprint filtered;
     std::vector<std::uint64_t> shingles;
-    std::vector<TermCount> counts;
     std::vector<double> idf;
     std::vector<WeightedTerm> query;
     std::vector<WeightedTerm> terms;
@@ -1105,7 +1159,15 @@ DedupEngine::~DedupEngine() = default;
 
 Result<DedupDecision> DedupEngine::observe(const DedupItem& item) {
   try {
-    return m_impl->observe(item);
+    return m_impl->observe(item, nullptr);
+  } catch (const sqlite::SqliteError& error) {
+    return Error{"dedup: cannot record item '" + item.id + "': " + error.what()};
+  }
+}
+
+Result<DedupDecision> DedupEngine::observe(const DedupItem& item, const PreparedItem& prepared) {
+  try {
+    return m_impl->observe(item, prepared.m_data.get());
   } catch (const sqlite::SqliteError& error) {
     return Error{"dedup: cannot record item '" + item.id + "': " + error.what()};
   }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/sqlite.hpp"
@@ -484,6 +485,50 @@ TEST(DedupEngine, RestartsUnderCapacityPressureDecideLikeAnUninterruptedRun) {
     transaction.commit();
   }
   EXPECT_GT(merged, 30);
+}
+
+// prepare() on another thread (as `newsmon dedup` does) decides exactly as
+// observe() preparing in place: repeats, learned boilerplate (the text made
+// again without it), and an item prepared for the other mode.
+TEST(DedupEngine, ItemsPreparedElsewhereDecideAsPreparedInPlace) {
+  const std::string footer =
+      "Sign up for our Morning Briefing newsletter to get the day's top stories in your inbox.";
+  const auto& articles = dev_articles();
+  for (auto mode : {config::DedupMode::copies, config::DedupMode::stories}) {
+    SCOPED_TRACE(config::to_string(mode));
+    const auto other_mode =
+        mode == config::DedupMode::copies ? config::DedupMode::stories : config::DedupMode::copies;
+    DedupEngine in_place(options_for(mode), nullptr);
+    DedupEngine prepared_elsewhere(options_for(mode), nullptr);
+    int filtered = 0;
+    int merged = 0;
+    for (std::size_t i = 0; i < articles.size(); ++i) {
+      const auto& article = articles[i];
+      // Every third article carries its outlet's footer: learned, then left out.
+      std::string text = i % 3 == 0 ? article.text + "\n\n" + footer : article.text;
+      DedupItem item = make_item(article.id, article.source, article.title, text, date_of(article));
+      PreparedItem prepared;
+      std::thread worker([&] { prepare(item, i % 10 == 0 ? other_mode : mode, prepared); });
+      worker.join();
+      auto expected = observe(in_place, item);
+      auto decision = prepared_elsewhere.observe(item, prepared);
+      ASSERT_TRUE(decision.ok()) << decision.error().message;
+      EXPECT_EQ(decision->kind, expected.kind) << article.id;
+      EXPECT_EQ(decision->story_id, expected.story_id) << article.id;
+      EXPECT_EQ(decision->duplicate_of, expected.duplicate_of) << article.id;
+      EXPECT_DOUBLE_EQ(decision->score, expected.score) << article.id;
+      merged += expected.kind == Kind::duplicate ? 1 : 0;
+      filtered += i % 3 == 0 ? 1 : 0;
+      if (i % 7 == 0) {  // polled again
+        EXPECT_EQ(prepared_elsewhere.observe(item, prepared)->kind, Kind::repeat);
+        EXPECT_EQ(observe(in_place, item).kind, Kind::repeat);
+      }
+    }
+    EXPECT_GT(filtered, 0);
+    if (mode == config::DedupMode::stories) {
+      EXPECT_GT(merged, 100);
+    }
+  }
 }
 
 // A state file from before the packed window format (schema 1): its items
