@@ -116,10 +116,11 @@ int command_dedup(const std::vector<std::string>& args) {
     return k_exit_failure;
   }
 
-  // Lines are read and parsed on a second thread while this one decides.
+  // Lines are read, parsed and prepared on a second thread while this one
+  // decides.
   std::optional<ArticleStream> articles;
   try {
-    articles.emplace(STDIN_FILENO);
+    articles.emplace(STDIN_FILENO, options.mode);
   } catch (const std::system_error& error) {
     std::cerr << "newsmon dedup: " << error.what() << "\n";
     return k_exit_failure;
@@ -142,7 +143,7 @@ int command_dedup(const std::vector<std::string>& args) {
         if (db && !transaction) {
           transaction.emplace(*db);
         }
-        auto decision = engine->observe(article.item);
+        auto decision = engine->observe(article.item, article.prepared);
         if (!decision) {
           return fail(k_exit_failure, where(article.line_number) + decision.error().message);
         }

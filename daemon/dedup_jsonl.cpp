@@ -588,7 +588,8 @@ class EventFd {
 }  // namespace
 
 struct ArticleStream::Impl {
-  Impl(int fd, std::size_t block_size) : reader(fd, block_size, cancel.fd()) {}
+  Impl(int fd, std::optional<config::DedupMode> mode, std::size_t block_size)
+      : reader(fd, block_size, cancel.fd()), prepare_for(mode) {}
 
   void run();
   // False when the stream is stopping.
@@ -597,6 +598,7 @@ struct ArticleStream::Impl {
   EventFd cancel;
   LineReader reader;
   ArticleLineParser parser;
+  std::optional<config::DedupMode> prepare_for;
   std::mutex mutex;
   std::condition_variable not_full;
   std::condition_variable not_empty;
@@ -621,7 +623,12 @@ void ArticleStream::Impl::run() {
         break;
       }
       bytes += item->text.size() + item->title.size();
-      batch.articles.push_back({reader.line_number(), std::move(*item)});
+      NumberedArticle& article = batch.articles.emplace_back();
+      article.line_number = reader.line_number();
+      article.item = std::move(*item);
+      if (prepare_for) {
+        dedup::prepare(article.item, *prepare_for, article.prepared);
+      }
       if (batch.articles.size() == k_batch_articles || bytes >= k_batch_bytes) {
         if (!push(std::move(batch), false)) {
           return;
@@ -653,8 +660,9 @@ bool ArticleStream::Impl::push(ArticleBatch batch, bool last) {
   return true;
 }
 
-ArticleStream::ArticleStream(int fd, std::size_t block_size)
-    : m_impl(std::make_unique<Impl>(fd, block_size)) {
+ArticleStream::ArticleStream(int fd, std::optional<config::DedupMode> prepare_for,
+                             std::size_t block_size)
+    : m_impl(std::make_unique<Impl>(fd, prepare_for, block_size)) {
   m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
 }
 

@@ -109,6 +109,7 @@ class LineReader {
 struct NumberedArticle {
   std::size_t line_number = 0;
   dedup::DedupItem item;
+  dedup::PreparedItem prepared;  // when the stream prepares for a mode
 };
 
 // Why an article stream ended early.
@@ -133,7 +134,10 @@ struct ArticleBatch {
 // line. The constructor throws std::system_error when it cannot start.
 class ArticleStream {
  public:
-  explicit ArticleStream(int fd, std::size_t block_size = std::size_t{1} << 22);
+  // With `prepare_for`, each article is also prepared (dedup::prepare) for
+  // an engine in that mode, on the reading thread.
+  explicit ArticleStream(int fd, std::optional<config::DedupMode> prepare_for = std::nullopt,
+                         std::size_t block_size = std::size_t{1} << 22);
   // Stops the reader, also when it waits for input, and joins it.
   ~ArticleStream();
   ArticleStream(const ArticleStream&) = delete;

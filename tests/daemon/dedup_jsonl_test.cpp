@@ -421,7 +421,7 @@ TEST(ArticleStream, HandsOverEveryArticleInOrderAcrossBatches) {
   int fd = ::open(dir.write("in.jsonl", input).c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   {
-    ArticleStream stream(fd, 4096);
+    ArticleStream stream(fd, std::nullopt, 4096);
     auto [lines, failure] = drain(stream);
     EXPECT_EQ(lines, expected);
     EXPECT_FALSE(failure);
