@@ -163,6 +163,7 @@ int command_dedup(const std::vector<std::string>& args) {
         }
         return fail(k_exit_failure, "stdin: " + failure->message);
       }
+      articles->recycle(std::move(*batch));
     }
     if (transaction) {
       transaction->commit();

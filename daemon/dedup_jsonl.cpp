@@ -594,6 +594,7 @@ struct ArticleStream::Impl {
   void run();
   // False when the stream is stopping.
   bool push(ArticleBatch batch, bool last);
+  ArticleBatch take_spent();
 
   EventFd cancel;
   LineReader reader;
@@ -603,13 +604,24 @@ struct ArticleStream::Impl {
   std::condition_variable not_full;
   std::condition_variable not_empty;
   std::deque<ArticleBatch> queue;
+  std::vector<std::vector<NumberedArticle>> spent;  // handed back, at most k_queue_batches
   bool finished = false;  // the last batch is queued
   bool stopping = false;
   std::thread thread;
 };
 
 void ArticleStream::Impl::run() {
-  ArticleBatch batch;
+  // Articles are written over those of a batch handed back (recycle()), so
+  // their buffers are reused and freed on this thread, not the deciding one.
+  ArticleBatch batch = take_spent();
+  std::size_t filled = 0;
+  auto next_article = [&]() -> NumberedArticle& {
+    if (filled == batch.articles.size()) {
+      batch.articles.emplace_back();
+    }
+    return batch.articles[filled++];
+  };
+  auto finish = [&] { batch.articles.resize(filled); };
   std::size_t bytes = 0;
   try {
     while (auto line = reader.next()) {
@@ -623,17 +635,19 @@ void ArticleStream::Impl::run() {
         break;
       }
       bytes += item->text.size() + item->title.size();
-      NumberedArticle& article = batch.articles.emplace_back();
+      NumberedArticle& article = next_article();
       article.line_number = reader.line_number();
       article.item = std::move(*item);
       if (prepare_for) {
         dedup::prepare(article.item, *prepare_for, article.prepared);
       }
-      if (batch.articles.size() == k_batch_articles || bytes >= k_batch_bytes) {
+      if (filled == k_batch_articles || bytes >= k_batch_bytes) {
+        finish();
         if (!push(std::move(batch), false)) {
           return;
         }
-        batch = ArticleBatch{};
+        batch = take_spent();
+        filled = 0;
         bytes = 0;
       }
     }
@@ -645,7 +659,18 @@ void ArticleStream::Impl::run() {
     batch.failure =
         StreamFailure{StreamFailure::Kind::read_error, reader.line_number(), error.what()};
   }
+  finish();
   push(std::move(batch), true);
+}
+
+ArticleBatch ArticleStream::Impl::take_spent() {
+  ArticleBatch batch;
+  std::lock_guard lock(mutex);
+  if (!spent.empty()) {
+    batch.articles = std::move(spent.back());
+    spent.pop_back();
+  }
+  return batch;
 }
 
 bool ArticleStream::Impl::push(ArticleBatch batch, bool last) {
@@ -686,6 +711,13 @@ std::optional<ArticleBatch> ArticleStream::next() {
   m_impl->queue.pop_front();
   m_impl->not_full.notify_one();
   return batch;
+}
+
+void ArticleStream::recycle(ArticleBatch batch) {
+  std::lock_guard lock(m_impl->mutex);
+  if (m_impl->spent.size() < k_queue_batches) {
+    m_impl->spent.push_back(std::move(batch.articles));
+  }
 }
 
 OutputBuffer::OutputBuffer(int fd, std::size_t flush_size) : m_fd(fd), m_flush_size(flush_size) {

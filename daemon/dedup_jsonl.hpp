@@ -145,6 +145,8 @@ class ArticleStream {
 
   // The next batch; nullopt after the last.
   std::optional<ArticleBatch> next();
+  // Hands a decided batch back: the next batches are read into its buffers.
+  void recycle(ArticleBatch batch);
 
  private:
   struct Impl;
