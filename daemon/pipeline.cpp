@@ -93,6 +93,25 @@ struct IngestCounts {
   std::map<std::string, int> decisions_by_kind;
 };
 
+// A parsed item as the dedup engine takes it, prepared on the parser thread.
+struct DedupInput {
+  dedup::DedupItem item;
+  dedup::PreparedItem prepared;
+};
+
+std::vector<DedupInput> dedup_inputs(const std::string& feed, const feeds::ParsedFeed& parsed,
+                                     SysTime now, config::DedupMode mode) {
+  std::vector<DedupInput> inputs(parsed.items.size());
+  for (std::size_t i = 0; i < parsed.items.size(); ++i) {
+    const feeds::FeedItem& item = parsed.items[i];
+    inputs[i].item = dedup::DedupItem{item_id(feed, item), feed, item.guid, item.link, item.title,
+                                      std::string(article_body(item.article)),
+                                      item.published.value_or(now), now};
+    dedup::prepare(inputs[i].item, mode, inputs[i].prepared);
+  }
+  return inputs;
+}
+
 dedup::DedupOptions dedup_options(const config::Config& config) {
   dedup::DedupOptions options;
   options.mode = config.dedup.mode;
@@ -232,18 +251,26 @@ class Pipeline::Impl {
     m_metrics.increment("newsmon_feed_fetch_bytes_total", {{"feed", feed.name}},
                         static_cast<double>(fetched->body.size()));
     const SysTime now = m_clock.now();
+    const config::DedupMode mode = m_config.dedup.mode;
     boost::asio::post(m_parser, [this, alive = m_alive, feed, fetched = std::move(*fetched), now,
-                                 done = std::move(done)]() mutable {
+                                 mode, done = std::move(done)]() mutable {
       auto parsed = feeds::parse_feed(
           fetched.body,
           feeds::ParseOptions{fetched.effective_url.empty() ? feed.url : fetched.effective_url,
                               fetched.content_type, now});
+      // Dedup's pure step too (a re-polled item is prepared for nothing, but
+      // on this thread): the loop is left with what needs the window.
+      std::vector<DedupInput> inputs;
+      if (parsed) {
+        inputs = dedup_inputs(feed.name, *parsed, now, mode);
+      }
       boost::asio::post(m_io, [this, alive = std::move(alive), feed = std::move(feed),
-                               parsed = std::move(parsed), now, done = std::move(done)]() mutable {
+                               parsed = std::move(parsed), inputs = std::move(inputs), now,
+                               done = std::move(done)]() mutable {
         if (!*alive) {
           return;
         }
-        const bool consumed = ingest(feed, std::move(parsed), now);
+        const bool consumed = ingest(feed, std::move(parsed), inputs, now);
         ++(consumed ? m_summary.ok : m_summary.failed);
         ++m_summary.feeds;
         note_polled(feed.name);
@@ -252,7 +279,9 @@ class Pipeline::Impl {
     });
   }
 
-  bool ingest(const config::FeedConfig& feed, Result<feeds::ParsedFeed> parsed, SysTime now) {
+  // `inputs`: one per parsed item, in order.
+  bool ingest(const config::FeedConfig& feed, Result<feeds::ParsedFeed> parsed,
+              const std::vector<DedupInput>& inputs, SysTime now) {
     if (!parsed) {
       m_metrics.increment("newsmon_feed_parse_errors_total", {{"feed", feed.name}});
       spdlog::warn("feed {}: cannot parse the feed: {}", feed.name, parsed.error().message);
@@ -273,10 +302,9 @@ class Pipeline::Impl {
     try {
       sqlite::Transaction transaction(m_db);
       const bool seeding = feed.first_poll == config::FirstPoll::seed && !m_first_polls.seen(feed.name);
-      for (const auto& item : parsed->items) {
-        auto decision = engine().observe(dedup::DedupItem{
-            item_id(feed.name, item), feed.name, item.guid, item.link, item.title,
-            std::string(article_body(item.article)), item.published.value_or(now), now});
+      for (std::size_t i = 0; i < parsed->items.size(); ++i) {
+        const feeds::FeedItem& item = parsed->items[i];
+        auto decision = engine().observe(inputs[i].item, inputs[i].prepared);
         recorded = decision ? record(feed, item, *decision, seeding, now, counts)
                             : Status(decision.error());
         if (!recorded) {

@@ -243,7 +243,6 @@ struct PreparedItem::Data {
   std::vector<std::uint64_t> units;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> lines;
   TextFingerprint whole;  // as if no line were boilerplate
-  std::vector<std::uint64_t> shingles;
 };
 
 PreparedItem::PreparedItem() = default;
@@ -273,7 +272,10 @@ void prepare(const DedupItem& item, config::DedupMode mode, PreparedItem& out) {
     data.lines.emplace_back(static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(end));
     start = end;
   }
-  fingerprint(mode, data.title, data.body, data.shingles, data.whole);
+  // A working buffer, not part of the result: items queued between threads
+  // would each hold one.
+  thread_local std::vector<std::uint64_t> shingles;
+  fingerprint(mode, data.title, data.body, shingles, data.whole);
 }
 
 class DedupEngine::Impl {
