@@ -12,8 +12,12 @@
 // candidate anyway. For the same reason the table cannot rehash itself; the
 // owner rebuilds it from the signatures when full() says so.
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <vector>
+#if defined(__SSE2__) && !defined(NEWSMON_DEDUP_NO_SSE2)
+#include <emmintrin.h>
+#endif
 
 #include "dedup/huge_pages.hpp"
 
@@ -57,10 +61,8 @@ class BandIndex {
     std::size_t b = home(key);
     for (std::size_t step = 0; step < m_buckets.size(); ++step, b = next(b)) {
       const Bucket& bucket = m_buckets[b];
-      for (std::uint8_t i = 0; i < bucket.count; ++i) {
-        if (bucket.tags[i] == wanted) {
-          visit(bucket.values[i]);
-        }
+      for (unsigned matches = tag_matches(bucket, wanted); matches != 0; matches &= matches - 1) {
+        visit(bucket.values[static_cast<unsigned>(std::countr_zero(matches))]);
       }
       if (bucket.overflow == 0) {
         return;
@@ -75,8 +77,9 @@ class BandIndex {
     std::size_t b = start;
     for (std::size_t step = 0; step < m_buckets.size(); ++step, b = next(b)) {
       Bucket& bucket = m_buckets[b];
-      for (std::uint8_t i = 0; i < bucket.count; ++i) {
-        if (bucket.tags[i] == wanted && bucket.values[i] == value) {
+      for (unsigned matches = tag_matches(bucket, wanted); matches != 0; matches &= matches - 1) {
+        const auto i = static_cast<unsigned>(std::countr_zero(matches));
+        if (bucket.values[i] == value) {
           --bucket.count;
           bucket.tags[i] = bucket.tags[bucket.count];
           bucket.values[i] = bucket.values[bucket.count];
@@ -111,6 +114,31 @@ class BandIndex {
     std::uint8_t overflow = 0;
   };
   static_assert(sizeof(Bucket) == 64);
+
+  // Bit i set: entry i of `bucket` holds `wanted`. Without a branch per
+  // entry: a loop over the entries mispredicts its exit once per bucket, and
+  // while each such branch waits for its bucket's cache miss the probes
+  // after it wait too. With SSE2 the 32 probes of a query overlap (1M
+  // window: 1.1 us against 3.5-4.5 us for the loop).
+  static unsigned tag_matches(const Bucket& bucket, std::uint16_t wanted) {
+#if defined(__SSE2__) && !defined(NEWSMON_DEDUP_NO_SSE2)
+    static_assert(k_bucket_entries == 10 && sizeof(Bucket::tags) == 20);
+    // Tags 0-7 and tags 2-9: two loads inside the tag array.
+    const __m128i want = _mm_set1_epi16(static_cast<short>(wanted));
+    const auto* tags = reinterpret_cast<const __m128i*>(bucket.tags.data());
+    const auto* tail = reinterpret_cast<const __m128i*>(bucket.tags.data() + 2);
+    const __m128i equal = _mm_packs_epi16(_mm_cmpeq_epi16(_mm_loadu_si128(tags), want),
+                                          _mm_cmpeq_epi16(_mm_loadu_si128(tail), want));
+    const auto lanes = static_cast<unsigned>(_mm_movemask_epi8(equal));
+    const unsigned matches = (lanes & 0xFFu) | ((lanes >> 14) << 8);
+#else
+    unsigned matches = 0;
+    for (unsigned i = 0; i < k_bucket_entries; ++i) {
+      matches |= static_cast<unsigned>(bucket.tags[i] == wanted) << i;
+    }
+#endif
+    return matches & ((1u << bucket.count) - 1);
+  }
 
   static std::uint64_t mixed(std::uint32_t key) { return key * 0x9e3779b97f4a7c15ull; }
   std::size_t home(std::uint32_t key) const {
