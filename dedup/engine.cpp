@@ -160,6 +160,7 @@ class StoryTable {
   }
 
   std::size_t size() const { return m_index.size(); }
+  void prefetch(std::uint64_t number) const { m_index.prefetch(number); }
 
   std::size_t bytes() const {
     std::size_t total = m_index.bytes() + m_slab.capacity() * sizeof(Story) +
@@ -417,6 +418,13 @@ class DedupEngine::Impl {
       weigh_terms(counts, idf, counts.size(), query);
       heaviest_first(query, k_vector_terms, terms);
     }
+
+    // What this item will look up or evict after the copy search, loaded
+    // alongside it so the misses overlap: its text hash's entry, the new
+    // story's index entry, and the slot capacity evicts next.
+    m_text.prefetch(text_hash);
+    m_stories.prefetch(m_clock.next_story);
+    prefetch_next_victim();
 
     Candidate best;
     if (text_hash != 0) {
@@ -1067,6 +1075,22 @@ class DedupEngine::Impl {
       bucket.sealed_df = std::move(stored.counts);
       bucket.df = FlatCounter();
       bucket.sealed = true;
+    }
+  }
+
+  void prefetch_next_victim() const {
+    if (m_live < m_options.capacity || m_item_buckets.empty()) {
+      return;
+    }
+    const ItemBucket& bucket = m_item_buckets.begin()->second;
+    if (bucket.head < bucket.slots.size() && bucket.slots[bucket.head] != k_no_slot) {
+      const std::uint32_t victim = bucket.slots[bucket.head];
+      __builtin_prefetch(&m_slots[victim]);
+      if (!m_stories_mode) {
+        __builtin_prefetch(&m_signatures[victim]);
+        __builtin_prefetch(reinterpret_cast<const char*>(&m_signatures[victim]) + 64);
+        __builtin_prefetch(reinterpret_cast<const char*>(&m_signatures[victim]) + 128);
+      }
     }
   }
 
