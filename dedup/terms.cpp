@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <string_view>
@@ -269,6 +270,82 @@ void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf,
   }
 }
 
+namespace {
+
+// A weight's bits as an integer that orders like the weight, heavier
+// larger (+0 and -0 alike).
+std::uint32_t weight_key(float weight) {
+  const std::uint32_t bits = weight == 0.0f ? 0u : std::bit_cast<std::uint32_t>(weight);
+  const std::uint32_t flip = (0u - (bits >> 31)) | 0x80000000u;
+  return bits ^ flip;
+}
+
+bool heavier(const WeightedTerm& a, const WeightedTerm& b) {
+  return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
+}
+
+}  // namespace
+
+void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n, std::vector<WeightedTerm>& out) {
+  // Band b holds the keys 2^k_shift * b to 2^k_shift * (b + 1) below the
+  // heaviest (1/32 of a binade each; the last band takes the rest), so the
+  // 256 bands span 8 binades: the 64th heaviest of an article's ~300 terms
+  // lies a few binades below the heaviest.
+  constexpr unsigned k_shift = 18;
+  constexpr std::uint32_t k_bands = 256;
+  const std::size_t want = std::min(n, terms.size());
+  out.clear();
+  if (want == 0) {
+    return;
+  }
+  thread_local std::vector<std::uint8_t> bands;
+  bands.resize(terms.size());
+  std::uint32_t top = 0;
+  for (const WeightedTerm& term : terms) {
+    top = std::max(top, weight_key(term.weight));
+  }
+  std::array<std::uint32_t, k_bands + 1> counts{};
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    const std::uint32_t band = std::min((top - weight_key(terms[i].weight)) >> k_shift, k_bands - 1);
+    bands[i] = static_cast<std::uint8_t>(band);
+    ++counts[band];
+  }
+  // The bands up to `last` hold the `want` heaviest and a few more; their
+  // terms are placed band by band, the others written to a spare place.
+  std::uint32_t last = 0;
+  std::uint32_t total = 0;
+  for (;; ++last) {
+    const std::uint32_t here = counts[last];
+    counts[last] = total;
+    total += here;
+    if (total >= want) {
+      break;
+    }
+  }
+  counts[k_bands] = total;
+  out.resize(total + 1);
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    const std::uint32_t band = bands[i] <= last ? bands[i] : k_bands;
+    const std::uint32_t place = counts[band];
+    out[place] = terms[i];
+    counts[band] = place + (band == k_bands ? 0 : 1);
+  }
+  out.resize(total);
+  // In order within each band: an insertion pass, which moves only the few
+  // terms that share a band with a heavier one.
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    if (heavier(out[i], out[i - 1])) {
+      const WeightedTerm moving = out[i];
+      std::size_t j = i;
+      for (; j > 0 && heavier(moving, out[j - 1]); --j) {
+        out[j] = out[j - 1];
+      }
+      out[j] = moving;
+    }
+  }
+  out.resize(want);
+}
+
 double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b) {
   double dot = 0;
   std::size_t i = 0;
@@ -341,37 +418,35 @@ namespace {
 // ln(1 + df) for the small document frequencies most terms have (32 KB).
 class SmallFrequencyLogs {
  public:
-  static constexpr std::uint32_t k_size = 4096;
-
   SmallFrequencyLogs() {
-    for (std::uint32_t frequency = 0; frequency < k_size; ++frequency) {
+    for (std::uint32_t frequency = 0; frequency < InverseDocumentFrequency::k_table_size; ++frequency) {
       m_logs[frequency] = std::log(1.0 + frequency);
     }
   }
 
-  double operator()(std::uint32_t frequency) const {
-    return frequency < k_size ? m_logs[frequency] : std::log(1.0 + frequency);
-  }
+  const double* data() const { return m_logs.data(); }
 
  private:
-  std::array<double, k_size> m_logs{};
+  std::array<double, InverseDocumentFrequency::k_table_size> m_logs{};
 };
+
+const double* small_frequency_logs() {
+  static const SmallFrequencyLogs logs;
+  return logs.data();
+}
 
 }  // namespace
 
+// ln((1 + N) / (1 + df)) as ln(1 + N) - ln(1 + df): one N for every term of
+// an article, and ln(1 + df) mostly from a table. The two forms differ in
+// the last bits of a double, far below the float weights built on them.
+InverseDocumentFrequency::InverseDocumentFrequency(std::uint64_t documents)
+    : m_logs(small_frequency_logs()), m_log_documents(std::log(1.0 + static_cast<double>(documents))) {}
+
+double InverseDocumentFrequency::log_one_plus(std::uint32_t frequency) { return std::log(1.0 + frequency); }
+
 double inverse_document_frequency(std::uint64_t documents, std::uint32_t frequency) {
-  // ln((1 + N) / (1 + df)) as ln(1 + N) - ln(1 + df): the engine asks with
-  // one N for every term of an article, so ln(1 + N) is kept from the last
-  // call, and ln(1 + df) mostly comes from a table. The two forms differ in
-  // the last bits of a double, far below the float weights built on them.
-  static const SmallFrequencyLogs log_one_plus;
-  thread_local std::uint64_t last_documents = 0;
-  thread_local double last_log = 0.0;  // ln(1 + 0)
-  if (documents != last_documents) {
-    last_documents = documents;
-    last_log = std::log(1.0 + static_cast<double>(documents));
-  }
-  return last_log - log_one_plus(frequency) + 1.0;
+  return InverseDocumentFrequency(documents)(frequency);
 }
 
 }  // namespace newsmon::dedup

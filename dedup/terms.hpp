@@ -47,6 +47,13 @@ std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
 void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf, std::size_t keep,
                  std::vector<WeightedTerm>& out);
 
+// The `n` heaviest of `terms` into `out`, heaviest first; equal weights by
+// term id. `terms` must have distinct term ids (weigh_terms()' output).
+// Picks by the weights' bits, counted in 256 bands below the heaviest,
+// instead of nth_element and sort, whose comparisons of ~300 random
+// weights mispredict about every other branch; the order is the same.
+void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n, std::vector<WeightedTerm>& out);
+
 // Dot product of two normalised vectors: their cosine.
 double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b);
 
@@ -78,5 +85,24 @@ double cosine(std::span<const WeightedTerm> a, const PackedTerms& b);
 
 // Smoothed inverse document frequency over a window of `documents`.
 double inverse_document_frequency(std::uint64_t documents, std::uint32_t frequency);
+
+// The same for many terms of one article: ln(1 + N) once, then per term
+// ln(1 + df) from a table for the small frequencies most terms have.
+// Gives inverse_document_frequency()'s very values.
+class InverseDocumentFrequency {
+ public:
+  explicit InverseDocumentFrequency(std::uint64_t documents);
+
+  double operator()(std::uint32_t frequency) const {
+    return m_log_documents - (frequency < k_table_size ? m_logs[frequency] : log_one_plus(frequency)) + 1.0;
+  }
+
+  static constexpr std::uint32_t k_table_size = 4096;
+
+ private:
+  static double log_one_plus(std::uint32_t frequency);
+  const double* m_logs;  // ln(1 + df) below k_table_size
+  double m_log_documents;
+};
 
 }  // namespace newsmon::dedup
