@@ -88,6 +88,11 @@ std::size_t add_terms(std::span<const Token> tokens, float weight, bool boost_en
                       TermCount* out, std::size_t size) {
   const StopWords& stop = stop_words();
   const float entity_boost = boost_entities ? k_entity_boost : 0.0f;
+  // By quoted * 2 + entity: a load instead of two branches on the flags.
+  std::array<float, 4> tfs{};
+  for (std::size_t flags = 0; flags < tfs.size(); ++flags) {
+    tfs[flags] = ((flags & 2) != 0 ? k_quote_weight : weight) + ((flags & 1) != 0 ? entity_boost : 0.0f);
+  }
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const Token& token = tokens[i];
     std::uint64_t term = token.hash;
@@ -100,7 +105,7 @@ std::size_t add_terms(std::span<const Token> tokens, float weight, bool boost_en
     } else {
       keep = !stop.contains(term);
     }
-    float tf = (token.quoted ? k_quote_weight : weight) + (token.entity ? entity_boost : 0.0f);
+    const float tf = tfs[static_cast<std::size_t>(token.quoted) * 2 + static_cast<std::size_t>(token.entity)];
     out[size] = TermCount{StopWords::term_of(term), tf};
     size += keep ? 1 : 0;
   }
