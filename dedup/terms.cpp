@@ -56,15 +56,17 @@ class StopWords {
     }
   }
 
+  // Walks past entries of other words with one test per entry (held * (held
+  // ^ term), a 64-bit product, is 0 only for an empty entry or the word
+  // itself), so a stop word and any other token leave the loop by the same
+  // branch, and real text's mix of them does not mispredict it.
   bool contains(std::uint64_t hash) const {
-    for (std::size_t slot = hash & k_mask;; slot = (slot + 1) & k_mask) {
-      if (m_table[slot] == 0) {
-        return false;
-      }
-      if (m_table[slot] == term_of(hash)) {
-        return true;
-      }
+    const std::uint32_t term = term_of(hash);
+    std::size_t slot = hash & k_mask;
+    while (static_cast<std::uint64_t>(m_table[slot]) * (m_table[slot] ^ term) != 0) {
+      slot = (slot + 1) & k_mask;
     }
+    return (m_table[slot] == term) & (term != 0);
   }
 
   static std::uint32_t term_of(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
@@ -81,11 +83,23 @@ const StopWords& stop_words() {
   return words;
 }
 
+constexpr std::size_t k_radix_passes = 2;
+constexpr unsigned k_radix_low_bits = 16;
+constexpr std::size_t k_radix_digits = 256;
+using RadixCounts = std::array<std::array<std::uint32_t, k_radix_digits>, k_radix_passes>;
+
+// Byte `pass` of the top 16 bits of a term id: the radix sort's digit.
+std::uint32_t radix_digit(std::uint32_t term, std::size_t pass) {
+  return (term >> (k_radix_low_bits + 8 * pass)) & 0xff;
+}
+
 // Appends the terms of `tokens` at out[size], returns the new size; `out`
 // has room for every token. Branch-free per token but for the stop-word
 // probe: every token is written, and the size only moves past kept ones.
+// Counts the kept terms' radix digits into `counts` on the way, which
+// saves sort_and_merge() a pass over them.
 std::size_t add_terms(std::span<const Token> tokens, float weight, bool boost_entities,
-                      TermCount* out, std::size_t size) {
+                      TermCount* out, std::size_t size, RadixCounts& counts) {
   const StopWords& stop = stop_words();
   const float entity_boost = boost_entities ? k_entity_boost : 0.0f;
   // By quoted * 2 + entity: a load instead of two branches on the flags.
@@ -106,8 +120,12 @@ std::size_t add_terms(std::span<const Token> tokens, float weight, bool boost_en
       keep = !stop.contains(term);
     }
     const float tf = tfs[static_cast<std::size_t>(token.quoted) * 2 + static_cast<std::size_t>(token.entity)];
-    out[size] = TermCount{StopWords::term_of(term), tf};
+    const std::uint32_t id = StopWords::term_of(term);
+    out[size] = TermCount{id, tf};
     size += keep ? 1 : 0;
+    for (std::size_t pass = 0; pass < k_radix_passes; ++pass) {
+      counts[pass][radix_digit(id, pass)] += keep ? 1 : 0;
+    }
   }
   return size;
 }
@@ -119,29 +137,20 @@ std::size_t add_terms(std::span<const Token> tokens, float weight, bool boost_en
 // Different terms equal in those bits (about one pair an article: ~300
 // distinct terms, 65,536 prefixes) are put in order by an insertion pass
 // that otherwise only compares. Then one branch-free merge.
-void sort_and_merge(std::vector<TermCount>& terms) {
-  constexpr std::size_t k_passes = 2;
-  constexpr unsigned k_low_bits = 16;
-  constexpr std::size_t k_digits = 256;
+// `counts`: the terms' digits, counted by add_terms().
+void sort_and_merge(std::vector<TermCount>& terms, RadixCounts& counts) {
+  constexpr std::size_t k_passes = k_radix_passes;
   if (terms.empty()) {
     return;
   }
   thread_local std::vector<TermCount> other;
   other.resize(terms.size());
-  std::array<std::array<std::uint32_t, k_digits>, k_passes> counts{};
-  auto digit = [](std::uint32_t term, std::size_t pass) {
-    return (term >> (k_low_bits + 8 * pass)) & 0xff;
-  };
-  for (const TermCount& term : terms) {
-    for (std::size_t pass = 0; pass < k_passes; ++pass) {
-      ++counts[pass][digit(term.term, pass)];
-    }
-  }
+  auto digit = radix_digit;
   TermCount* from = terms.data();
   TermCount* to = other.data();
   const std::size_t size = terms.size();
   for (std::size_t pass = 0; pass < k_passes; ++pass) {
-    std::array<std::uint32_t, k_digits>& next = counts[pass];
+    std::array<std::uint32_t, k_radix_digits>& next = counts[pass];
     std::uint32_t total = 0;
     for (std::uint32_t& count : next) {
       std::uint32_t here = count;
@@ -193,10 +202,11 @@ std::vector<TermCount> count_terms(std::span<const Token> title, std::span<const
 void count_terms(std::span<const Token> title, std::span<const Token> body,
                  std::vector<TermCount>& out) {
   out.resize(title.size() + body.size());
-  std::size_t size = add_terms(title, k_title_boost, false, out.data(), 0);
-  size = add_terms(body, 1.0f, true, out.data(), size);
+  RadixCounts counts{};
+  std::size_t size = add_terms(title, k_title_boost, false, out.data(), 0, counts);
+  size = add_terms(body, 1.0f, true, out.data(), size, counts);
   out.resize(size);
-  sort_and_merge(out);
+  sort_and_merge(out, counts);
 }
 
 std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
