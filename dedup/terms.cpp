@@ -4,7 +4,10 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string_view>
 
 namespace newsmon::dedup {
@@ -270,16 +273,13 @@ void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf,
   for (auto& term : terms) {
     term.weight = static_cast<float>(term.weight * scale);
   }
+  // Counts come sorted by term: only a truncation reorders them.
   if (terms.size() > keep) {
     std::nth_element(terms.begin(), terms.begin() + static_cast<std::ptrdiff_t>(keep), terms.end(),
                      [](const WeightedTerm& a, const WeightedTerm& b) {
                        return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
                      });
     terms.resize(keep);
-  }
-  // Counts come sorted by term: only a truncation reorders them.
-  if (!std::is_sorted(terms.begin(), terms.end(),
-                      [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; })) {
     std::sort(terms.begin(), terms.end(),
               [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
   }
@@ -430,35 +430,31 @@ double cosine(std::span<const WeightedTerm> a, const PackedTerms& b) {
 
 namespace {
 
-// ln(1 + df) for the small document frequencies most terms have (32 KB).
-class SmallFrequencyLogs {
- public:
-  SmallFrequencyLogs() {
-    for (std::uint32_t frequency = 0; frequency < InverseDocumentFrequency::k_table_size; ++frequency) {
-      m_logs[frequency] = std::log(1.0 + frequency);
-    }
-  }
-
-  const double* data() const { return m_logs.data(); }
-
- private:
-  std::array<double, InverseDocumentFrequency::k_table_size> m_logs{};
+// calloc()'s zeroed pages: the table's untouched entries cost no memory.
+struct FreeDeleter {
+  void operator()(double* memory) const { std::free(memory); }
 };
 
-const double* small_frequency_logs() {
-  static const SmallFrequencyLogs logs;
-  return logs.data();
+double* frequency_logs() {
+  thread_local const std::unique_ptr<double[], FreeDeleter> logs(
+      static_cast<double*>(std::calloc(InverseDocumentFrequency::k_table_size, sizeof(double))));
+  if (!logs) {
+    throw std::bad_alloc();
+  }
+  return logs.get();
 }
 
 }  // namespace
 
 // ln((1 + N) / (1 + df)) as ln(1 + N) - ln(1 + df): one N for every term of
-// an article, and ln(1 + df) mostly from a table. The two forms differ in
+// an article, and ln(1 + df) mostly from the table. The two forms differ in
 // the last bits of a double, far below the float weights built on them.
 InverseDocumentFrequency::InverseDocumentFrequency(std::uint64_t documents)
-    : m_logs(small_frequency_logs()), m_log_documents(std::log(1.0 + static_cast<double>(documents))) {}
+    : m_logs(frequency_logs()), m_log_documents(std::log(1.0 + static_cast<double>(documents))) {}
 
-double InverseDocumentFrequency::log_one_plus(std::uint32_t frequency) { return std::log(1.0 + frequency); }
+double InverseDocumentFrequency::compute_log_one_plus(std::uint32_t frequency) {
+  return std::log(1.0 + frequency);
+}
 
 double inverse_document_frequency(std::uint64_t documents, std::uint32_t frequency) {
   return InverseDocumentFrequency(documents)(frequency);

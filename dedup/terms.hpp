@@ -87,21 +87,37 @@ double cosine(std::span<const WeightedTerm> a, const PackedTerms& b);
 double inverse_document_frequency(std::uint64_t documents, std::uint32_t frequency);
 
 // The same for many terms of one article: ln(1 + N) once, then per term
-// ln(1 + df) from a table for the small frequencies most terms have.
+// ln(1 + df) from a per-thread table, each entry computed the first time a
+// frequency is met: an article's common words have frequencies in the
+// thousands, and each std::log cost as much as the rest of its term's IDF.
 // Gives inverse_document_frequency()'s very values.
 class InverseDocumentFrequency {
  public:
   explicit InverseDocumentFrequency(std::uint64_t documents);
 
   double operator()(std::uint32_t frequency) const {
-    return m_log_documents - (frequency < k_table_size ? m_logs[frequency] : log_one_plus(frequency)) + 1.0;
+    return m_log_documents - log_one_plus(frequency) + 1.0;
   }
 
-  static constexpr std::uint32_t k_table_size = 4096;
+  // Frequencies below this are in the table (512 KB of address space per
+  // thread, of which only the pages of frequencies met are ever touched).
+  static constexpr std::uint32_t k_table_size = 65536;
 
  private:
-  static double log_one_plus(std::uint32_t frequency);
-  const double* m_logs;  // ln(1 + df) below k_table_size
+  double log_one_plus(std::uint32_t frequency) const {
+    if (frequency >= k_table_size) {
+      return compute_log_one_plus(frequency);
+    }
+    // 0 marks an entry not computed yet (ln(1 + 0) is filled in up front).
+    double& cached = m_logs[frequency];
+    if (cached == 0.0 && frequency != 0) {
+      cached = compute_log_one_plus(frequency);
+    }
+    return cached;
+  }
+
+  static double compute_log_one_plus(std::uint32_t frequency);
+  double* m_logs;  // ln(1 + df) below k_table_size, 0 where not computed yet
   double m_log_documents;
 };
 
