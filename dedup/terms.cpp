@@ -327,6 +327,8 @@ void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n, std::vec
   }
   // The bands up to `last` hold the `want` heaviest and a few more; their
   // terms are placed band by band, the others written to a spare place.
+  // (last < k_bands - 1 unless the last band is needed: then no term lies
+  // beyond it and counts[k_bands] is the spare.)
   std::uint32_t last = 0;
   std::uint32_t total = 0;
   for (;; ++last) {
@@ -337,13 +339,15 @@ void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n, std::vec
       break;
     }
   }
-  counts[k_bands] = total;
+  // counts[last + 1], no longer needed, is the spare place's: the same
+  // steps for every term, no branch on whether it is kept.
+  counts[last + 1] = total;
   out.resize(total + 1);
   for (std::size_t i = 0; i < terms.size(); ++i) {
-    const std::uint32_t band = bands[i] <= last ? bands[i] : k_bands;
+    const std::uint32_t band = std::min<std::uint32_t>(bands[i], last + 1);
     const std::uint32_t place = counts[band];
     out[place] = terms[i];
-    counts[band] = place + (band == k_bands ? 0 : 1);
+    counts[band] = place + static_cast<std::uint32_t>(band <= last);
   }
   out.resize(total);
   // In order within each band: an insertion pass, which moves only the few
