@@ -319,16 +319,14 @@ void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n, std::vec
   for (const WeightedTerm& term : terms) {
     top = std::max(top, weight_key(term.weight));
   }
-  std::array<std::uint32_t, k_bands + 1> counts{};
+  constexpr std::size_t k_spares = 8;
+  std::array<std::uint32_t, k_bands + k_spares> counts{};
   for (std::size_t i = 0; i < terms.size(); ++i) {
     const std::uint32_t band = std::min((top - weight_key(terms[i].weight)) >> k_shift, k_bands - 1);
     bands[i] = static_cast<std::uint8_t>(band);
     ++counts[band];
   }
-  // The bands up to `last` hold the `want` heaviest and a few more; their
-  // terms are placed band by band, the others written to a spare place.
-  // (last < k_bands - 1 unless the last band is needed: then no term lies
-  // beyond it and counts[k_bands] is the spare.)
+  // The bands up to `last` hold the `want` heaviest and a few more.
   std::uint32_t last = 0;
   std::uint32_t total = 0;
   for (;; ++last) {
@@ -339,15 +337,17 @@ void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n, std::vec
       break;
     }
   }
-  // counts[last + 1], no longer needed, is the spare place's: the same
-  // steps for every term, no branch on whether it is kept.
-  counts[last + 1] = total;
+  // Every term takes the same steps, no branch on whether it is kept: one
+  // left out goes to the spare place, out[total], and updates one of
+  // k_spares dummy counters in turn (one counter would chain every
+  // left-out term's update to the previous one's through memory).
   out.resize(total + 1);
   for (std::size_t i = 0; i < terms.size(); ++i) {
-    const std::uint32_t band = std::min<std::uint32_t>(bands[i], last + 1);
-    const std::uint32_t place = counts[band];
+    const bool kept = bands[i] <= last;
+    const std::size_t counter = kept ? bands[i] : k_bands + (i % k_spares);
+    const std::uint32_t place = kept ? counts[counter] : total;
     out[place] = terms[i];
-    counts[band] = place + static_cast<std::uint32_t>(band <= last);
+    counts[counter] = place + static_cast<std::uint32_t>(kept);
   }
   out.resize(total);
   // In order within each band: an insertion pass, which moves only the few
