@@ -49,7 +49,7 @@ void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf,
 
 // The `n` heaviest of `terms` into `out`, heaviest first; equal weights by
 // term id. `terms` must have distinct term ids (weigh_terms()' output).
-// Picks by the weights' bits, counted in 256 bands below the heaviest,
+// Picks by the weights' bits, counted in 1,024 bands below the heaviest,
 // instead of nth_element and sort, whose comparisons of ~300 random
 // weights mispredict about every other branch; the order is the same.
 void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n, std::vector<WeightedTerm>& out);
