@@ -89,7 +89,9 @@ const StopWords& stop_words() {
 constexpr std::size_t k_radix_passes = 2;
 constexpr unsigned k_radix_low_bits = 16;
 constexpr std::size_t k_radix_digits = 256;
-using RadixCounts = std::array<std::array<std::uint32_t, k_radix_digits>, k_radix_passes>;
+// A digit's counts, then k_radix_spares dummy counters for left-out tokens.
+constexpr std::size_t k_radix_spares = 4;
+using RadixCounts = std::array<std::array<std::uint32_t, k_radix_digits + k_radix_spares>, k_radix_passes>;
 
 // Byte `pass` of the top 16 bits of a term id: the radix sort's digit.
 std::uint32_t radix_digit(std::uint32_t term, std::size_t pass) {
@@ -126,8 +128,14 @@ std::size_t add_terms(std::span<const Token> tokens, float weight, bool boost_en
     const std::uint32_t id = StopWords::term_of(term);
     out[size] = TermCount{id, tf};
     size += keep ? 1 : 0;
+    // A left-out token counts in a dummy counter, one of k_radix_spares in
+    // turn, chosen by masks: with a conditional the compiler branched on
+    // every stop word, and with one dummy each update would wait on the
+    // last through memory.
+    const std::uint32_t mask = 0u - static_cast<std::uint32_t>(keep);
+    const auto spare = static_cast<std::uint32_t>(k_radix_digits + i % k_radix_spares);
     for (std::size_t pass = 0; pass < k_radix_passes; ++pass) {
-      counts[pass][radix_digit(id, pass)] += keep ? 1 : 0;
+      ++counts[pass][(radix_digit(id, pass) & mask) | (spare & ~mask)];
     }
   }
   return size;
@@ -153,9 +161,9 @@ void sort_and_merge(std::vector<TermCount>& terms, RadixCounts& counts) {
   TermCount* to = other.data();
   const std::size_t size = terms.size();
   for (std::size_t pass = 0; pass < k_passes; ++pass) {
-    std::array<std::uint32_t, k_radix_digits>& next = counts[pass];
+    std::array<std::uint32_t, k_radix_digits + k_radix_spares>& next = counts[pass];
     std::uint32_t total = 0;
-    for (std::uint32_t& count : next) {
+    for (std::uint32_t& count : std::span(next).first(k_radix_digits)) {
       std::uint32_t here = count;
       count = total;
       total += here;
