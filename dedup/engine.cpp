@@ -731,7 +731,14 @@ class DedupEngine::Impl {
         m_signatures.emplace_back();
       }
     }
-    ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
+    auto [place, created] = m_item_buckets.try_emplace(floor_div(time_ms, m_item_bucket_ms));
+    ItemBucket& bucket = place->second;
+    // A new bucket's frequency table starts the size of the one before it
+    // rather than growing to it, rehashing every term at each doubling.
+    if (created && !df_terms.empty() && place != m_item_buckets.begin()) {
+      const ItemBucket& previous = std::prev(place)->second;
+      bucket.df.reserve(previous.df.size() + previous.sealed_df.size());
+    }
     Slot& slot = m_slots[index];
     slot.time_ms = time_ms;
     slot.seq = seq;
