@@ -1,7 +1,8 @@
 #pragma once
 // Counts by 32-bit term id: the document frequencies, touched for every
 // distinct term of every article, so one probe into a flat array
-// (flat_map.hpp); a count that drops to zero leaves no entry behind.
+// (flat_map.hpp). FlatCounter: a time bucket's counts, which only grow;
+// DocumentFrequencies: the window's and the background's together.
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -10,27 +11,11 @@
 
 namespace newsmon::dedup {
 
+// A time bucket's counts: they grow while its articles arrive and leave
+// with the bucket.
 class FlatCounter {
  public:
-  std::uint32_t get(std::uint32_t key) const {
-    const std::uint32_t* count = m_counts.find(key);
-    return count == nullptr ? 0 : *count;
-  }
-
   void add(std::uint32_t key, std::uint32_t amount) { m_counts[key] += amount; }
-
-  // Subtracts, removing the entry when it reaches zero.
-  void subtract(std::uint32_t key, std::uint32_t amount) {
-    std::uint32_t* count = m_counts.find(key);
-    if (count == nullptr) {
-      return;
-    }
-    if (*count > amount) {
-      *count -= amount;
-    } else {
-      m_counts.erase(key);
-    }
-  }
 
   void reserve(std::size_t count) { m_counts.reserve(count); }
   void prefetch(std::uint32_t key) const { m_counts.prefetch(key); }
@@ -39,19 +24,6 @@ class FlatCounter {
   template <class Visit>
   void for_each(Visit&& visit) const {
     m_counts.for_each(visit);
-  }
-
-  // Halves every count, dropping those that reach zero (rebuilds the table:
-  // called once per k_background_documents articles).
-  void halve() {
-    FlatMap<std::uint32_t, std::uint32_t> halved;
-    halved.reserve(m_counts.size());
-    m_counts.for_each([&](std::uint32_t key, std::uint32_t count) {
-      if (count / 2 > 0) {
-        halved[key] = count / 2;
-      }
-    });
-    m_counts = std::move(halved);
   }
 
   std::size_t size() const { return m_counts.size(); }
