@@ -195,22 +195,41 @@ void BM_WeighTerms(benchmark::State& state) {
 }
 
 // The coverage layer's per-article work in observe() after tokenize: terms
-// of title and body, their IDF (from made-up document frequencies), weights.
+// of title and body, their IDF (from made-up document frequencies), weights,
+// the 64 heaviest.
 void BM_TermPipeline(benchmark::State& state) {
   const Pool& data = pool();
   std::vector<dedup::TermCount> counts;
   std::vector<double> idf;
   std::vector<dedup::WeightedTerm> terms;
+  std::vector<dedup::WeightedTerm> heaviest;
   std::size_t i = 0;
   for (auto _ : state) {
     std::size_t n = i++ % k_hot;
     dedup::count_terms(data.titles[n], data.bodies[n], counts);
     idf.resize(counts.size());
+    const dedup::InverseDocumentFrequency inverse(100'000);
     for (std::size_t t = 0; t < counts.size(); ++t) {
-      idf[t] = dedup::inverse_document_frequency(100'000, counts[t].term % 5000);
+      idf[t] = inverse(counts[t].term % 5000);
     }
     dedup::weigh_terms(counts, idf, counts.size(), terms);
-    benchmark::DoNotOptimize(terms.data());
+    dedup::heaviest_first(terms, 64, heaviest);
+    benchmark::DoNotOptimize(heaviest.data());
+  }
+}
+
+// The 64 heaviest terms of an article's whole vector, heaviest first.
+void BM_HeaviestFirst(benchmark::State& state) {
+  const Pool& data = pool();
+  std::vector<std::vector<dedup::WeightedTerm>> vectors;
+  for (std::size_t n = 0; n < k_hot; ++n) {
+    vectors.push_back(dedup::weigh_terms(data.counts[n], data.idf[n], data.counts[n].size()));
+  }
+  std::vector<dedup::WeightedTerm> heaviest;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    dedup::heaviest_first(vectors[i++ % k_hot], 64, heaviest);
+    benchmark::DoNotOptimize(heaviest.data());
   }
 }
 
@@ -224,6 +243,7 @@ BENCHMARK(BM_CopyPipeline);
 BENCHMARK(BM_CountTerms);
 BENCHMARK(BM_WeighTerms);
 BENCHMARK(BM_TermPipeline);
+BENCHMARK(BM_HeaviestFirst);
 
 }  // namespace
 }  // namespace newsmon::bench

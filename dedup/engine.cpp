@@ -301,7 +301,7 @@ class DedupEngine::Impl {
     loader.clock = [this](const StoredClock& clock) { m_clock = clock; };
     loader.item_count = [this](std::uint64_t items) { reserve(items); };
     loader.background = [this](const StoredTermCount& count) {
-      m_background.add(count.term, count.count);
+      m_df.add_background(count.term, count.count);
     };
     loader.story = [this](StoredStory&& stored) {
       Story& story = m_stories[stored.story];
@@ -332,12 +332,11 @@ class DedupEngine::Impl {
                   item.term_words, item.term_scale, item.df_terms);
     };
     // The window's document frequencies are the sum of its buckets': summed
-    // once per bucket term after loading rather than once per article term.
-    m_loading = true;
+    // once per bucket term after loading rather than once per article term
+    // (insert_slot leaves the window's counts to its caller).
     m_store->load(loader);
-    m_loading = false;
     for (const auto& [index, bucket] : m_item_buckets) {
-      bucket.for_each_df([&](std::uint32_t term, std::uint32_t count) { m_df.add(term, count); });
+      bucket.for_each_df([&](std::uint32_t term, std::uint32_t count) { m_df.add_window(term, count); });
     }
   }
 
@@ -410,10 +409,14 @@ class DedupEngine::Impl {
       const std::uint64_t documents = m_documents + m_clock.background_documents;
       for (const TermCount& count : counts) {
         m_df.prefetch(count.term);
-        m_background.prefetch(count.term);
       }
+      // The article joins the window's counts in the probe that reads its
+      // IDF (its terms are distinct, so no read sees its own count): nothing
+      // between here and insert_slot() reads them, and a store error after
+      // here is followed by restore(), which rebuilds them.
+      const InverseDocumentFrequency inverse(documents);
       for (std::size_t i = 0; i < counts.size(); ++i) {
-        idf[i] = inverse_document_frequency(documents, document_frequency(counts[i].term));
+        idf[i] = inverse(m_df.count_document(counts[i].term));
       }
       weigh_terms(counts, idf, counts.size(), query);
       heaviest_first(query, k_vector_terms, terms);
@@ -470,9 +473,9 @@ class DedupEngine::Impl {
 
     // Record: store first (it may throw), then memory.
     std::vector<std::uint32_t>& df_terms = m_scratch.df_terms;
-    df_terms.clear();
-    for (const TermCount& count : counts) {
-      df_terms.push_back(count.term);
+    df_terms.resize(counts.size());
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      df_terms[i] = counts[i].term;
     }
     const std::uint64_t seq = m_clock.next_seq++;
     std::vector<std::uint32_t>& words = m_scratch.words;
@@ -503,14 +506,14 @@ class DedupEngine::Impl {
     stats.items = m_live;
     stats.keys = m_keys.size();
     stats.stories = m_stories.size();
-    stats.terms = m_df.size();
+    stats.terms = m_df.window_terms();
     std::size_t bytes = m_slots.capacity() * sizeof(Slot) +
                         m_signatures.capacity() * sizeof(Signature) +
                         m_term_words.capacity() * sizeof(std::uint32_t) +
                         m_marks.capacity() * sizeof(std::uint32_t) + m_lsh.bytes() +
                         m_free.capacity() * sizeof(std::uint32_t);
     bytes += m_keys.bytes() + m_text.bytes() + m_stories.bytes();
-    bytes += m_df.bytes() + m_background.bytes();
+    bytes += m_df.bytes();
     bytes += m_posting_index.bytes() + m_posting_lists.capacity() * sizeof(Postings) +
              m_free_postings.capacity() * sizeof(std::uint32_t);
     for (const Postings& postings : m_posting_lists) {
@@ -563,6 +566,7 @@ class DedupEngine::Impl {
     decision.story_id = story.id;
     decision.story_members = story.members;
     decision.story_feeds.clear();
+    decision.story_feeds.reserve(story.feeds.size());
     for (std::uint32_t feed : story.feeds) {
       decision.story_feeds.push_back(m_feed_names[feed]);
     }
@@ -594,10 +598,6 @@ class DedupEngine::Impl {
       });
     }
     return best;
-  }
-
-  std::uint32_t document_frequency(std::uint32_t term) const {
-    return m_df.get(term) + m_background.get(term);
   }
 
   // Per slot: the last query that reached it (high 24 bits) and how many of
@@ -703,20 +703,6 @@ class DedupEngine::Impl {
     return best;
   }
 
-  // The n heaviest of `terms`, heaviest first (ties by term id), into `out`.
-  static void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n,
-                             std::vector<WeightedTerm>& out) {
-    out.assign(terms.begin(), terms.end());
-    auto heavier = [](const WeightedTerm& a, const WeightedTerm& b) {
-      return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
-    };
-    if (out.size() > n) {
-      std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), heavier);
-      out.resize(n);
-    }
-    std::sort(out.begin(), out.end(), heavier);
-  }
-
   DedupDecision repeat(std::uint64_t story_no, std::uint64_t item_key, std::uint64_t url_key,
                        Millis time_ms) {
     DedupDecision decision;
@@ -812,7 +798,14 @@ class DedupEngine::Impl {
         m_signatures.emplace_back();
       }
     }
-    ItemBucket& bucket = m_item_buckets[floor_div(time_ms, m_item_bucket_ms)];
+    auto [place, created] = m_item_buckets.try_emplace(floor_div(time_ms, m_item_bucket_ms));
+    ItemBucket& bucket = place->second;
+    // A new bucket's frequency table starts the size of the one before it
+    // rather than growing to it, rehashing every term at each doubling.
+    if (created && !df_terms.empty() && place != m_item_buckets.begin()) {
+      const ItemBucket& previous = std::prev(place)->second;
+      bucket.df.reserve(previous.df.size() + previous.sealed_df.size());
+    }
     Slot& slot = m_slots[index];
     slot.time_ms = time_ms;
     slot.seq = seq;
@@ -855,18 +848,14 @@ class DedupEngine::Impl {
     }
     bucket.slots.push_back(index);
     bucket.last_seq = std::max(bucket.last_seq, seq);
+    // The window's counts (m_df) are its caller's: observe() adds them as it
+    // reads them, load() sums the buckets'.
     if (!df_terms.empty()) {
       for (std::uint32_t term : df_terms) {
         bucket.df.prefetch(term);
-        m_df.prefetch(term);
       }
       for (std::uint32_t term : df_terms) {
         bucket.df.add(term, 1);
-      }
-      if (!m_loading) {
-        for (std::uint32_t term : df_terms) {
-          m_df.add(term, 1);
-        }
       }
       ++bucket.documents;
       ++m_documents;
@@ -976,7 +965,6 @@ class DedupEngine::Impl {
         remove_slot(index);
       }
     }
-    bucket->second.for_each_df([&](std::uint32_t term, std::uint32_t count) { m_df.subtract(term, count); });
     m_documents -= std::min(m_documents, bucket->second.documents);
     remember(bucket->second);
     m_item_buckets.erase(bucket);
@@ -986,20 +974,26 @@ class DedupEngine::Impl {
   // they pass k_background_documents: IDF needs a population, and a quiet
   // stream's window (a few articles a week) is too small to tell a name
   // from a common word. A decayed memory of recent language does.
+  // The bucket's counts move from the window to the background in one
+  // probe per term.
   void remember(const ItemBucket& bucket) {
     if (bucket.documents == 0) {
       return;
     }
     std::vector<StoredTermCount> counts;
-    counts.reserve(bucket.df.size() + bucket.sealed_df.size());
+    if (m_store) {
+      counts.reserve(bucket.df.size() + bucket.sealed_df.size());
+    }
     bucket.for_each_df([&](std::uint32_t term, std::uint32_t count) {
-      m_background.add(term, count);
-      counts.push_back(StoredTermCount{term, count});
+      m_df.retire(term, count);
+      if (m_store) {
+        counts.push_back(StoredTermCount{term, count});
+      }
     });
     m_clock.background_documents += bucket.documents;
     bool halve = m_clock.background_documents > k_background_documents;
     if (halve) {
-      m_background.halve();
+      m_df.halve_background();
       m_clock.background_documents /= 2;
     }
     if (m_store) {
@@ -1134,7 +1128,6 @@ class DedupEngine::Impl {
   std::vector<std::uint32_t> m_candidates;
   std::uint32_t m_visit_epoch = 0;
   std::uint64_t m_live = 0;
-  bool m_loading = false;
 
   BandIndex m_lsh;
   FlatMap64<std::uint32_t> m_text;
@@ -1144,9 +1137,9 @@ class DedupEngine::Impl {
   std::vector<Postings> m_posting_lists;
   std::vector<std::uint32_t> m_free_postings;
   QueryVector m_query;
-  FlatCounter m_df;
+  // Document frequencies: the window's and the background's, per term.
+  DocumentFrequencies m_df;
   std::uint64_t m_documents = 0;
-  FlatCounter m_background;
   std::map<Millis, ItemBucket> m_item_buckets;
   Millis m_seal_from = std::numeric_limits<Millis>::min();  // buckets before it are sealed
 

@@ -20,7 +20,10 @@ float pack_terms(std::span<const WeightedTerm> heaviest_first, std::uint32_t* wo
   const float scale = heaviest_first.front().weight;
   for (std::size_t i = 0; i < heaviest_first.size(); ++i) {
     const float relative = scale > 0 ? heaviest_first[i].weight / scale : 0;
-    const auto quantised = static_cast<std::uint8_t>(std::lround(std::clamp(relative, 0.0f, 1.0f) * 255.0f));
+    // lround() of a value in [0, 255]: + 0.5 is exact in a double, so the
+    // truncation rounds halves up as lround() does, without a libm call.
+    const float scaled = std::clamp(relative, 0.0f, 1.0f) * 255.0f;
+    const auto quantised = static_cast<std::uint8_t>(static_cast<double>(scaled) + 0.5);
     words[i] = PackedTermWord::pack(heaviest_first[i].term, quantised);
   }
   return scale / 255.0f;

@@ -47,6 +47,13 @@ std::vector<WeightedTerm> weigh_terms(std::span<const TermCount> counts,
 void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf, std::size_t keep,
                  std::vector<WeightedTerm>& out);
 
+// The `n` heaviest of `terms` into `out`, heaviest first; equal weights by
+// term id. `terms` must have distinct term ids (weigh_terms()' output).
+// Picks by the weights' bits, counted in 1,024 bands below the heaviest,
+// instead of nth_element and sort, whose comparisons of ~300 random
+// weights mispredict about every other branch; the order is the same.
+void heaviest_first(std::span<const WeightedTerm> terms, std::size_t n, std::vector<WeightedTerm>& out);
+
 // Dot product of two normalised vectors: their cosine.
 double cosine(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b);
 
@@ -78,5 +85,40 @@ double cosine(std::span<const WeightedTerm> a, const PackedTerms& b);
 
 // Smoothed inverse document frequency over a window of `documents`.
 double inverse_document_frequency(std::uint64_t documents, std::uint32_t frequency);
+
+// The same for many terms of one article: ln(1 + N) once, then per term
+// ln(1 + df) from a per-thread table, each entry computed the first time a
+// frequency is met: an article's common words have frequencies in the
+// thousands, and each std::log cost as much as the rest of its term's IDF.
+// Gives inverse_document_frequency()'s very values.
+class InverseDocumentFrequency {
+ public:
+  explicit InverseDocumentFrequency(std::uint64_t documents);
+
+  double operator()(std::uint32_t frequency) const {
+    return m_log_documents - log_one_plus(frequency) + 1.0;
+  }
+
+  // Frequencies below this are in the table (512 KB of address space per
+  // thread, of which only the pages of frequencies met are ever touched).
+  static constexpr std::uint32_t k_table_size = 65536;
+
+ private:
+  double log_one_plus(std::uint32_t frequency) const {
+    if (frequency >= k_table_size) {
+      return compute_log_one_plus(frequency);
+    }
+    // 0 marks an entry not computed yet (ln(1 + 0) is filled in up front).
+    double& cached = m_logs[frequency];
+    if (cached == 0.0 && frequency != 0) {
+      cached = compute_log_one_plus(frequency);
+    }
+    return cached;
+  }
+
+  static double compute_log_one_plus(std::uint32_t frequency);
+  double* m_logs;  // ln(1 + df) below k_table_size, 0 where not computed yet
+  double m_log_documents;
+};
 
 }  // namespace newsmon::dedup
