@@ -213,7 +213,7 @@ class StoryTable {
   // nothing points at it.
   void expire(std::uint32_t place) {
     Story& story = m_slab[place];
-    story.members = 0;
+    set_members(story, 0);
     story.last_ms = 0;
     story.id_offset = k_no_id;
     clear_feeds(story);
@@ -271,11 +271,18 @@ class StoryTable {
     }
   }
 
-  // Stories with members.
-  std::size_t size() const {
-    return static_cast<std::size_t>(
-        std::count_if(m_slab.begin(), m_slab.end(), [](const Story& story) { return story.members > 0; }));
+  // Members go through here, to count the stories that have some.
+  void set_members(Story& story, std::uint32_t members) {
+    if (story.members == 0 && members > 0) {
+      ++m_size;
+    } else if (story.members > 0 && members == 0) {
+      --m_size;
+    }
+    story.members = members;
   }
+
+  // Stories with members.
+  std::size_t size() const { return m_size; }
 
   std::size_t bytes() const {
     std::size_t total = m_slab.capacity() * sizeof(Story) +
@@ -296,6 +303,7 @@ class StoryTable {
 
   std::vector<Story> m_slab;
   std::vector<std::uint32_t> m_free;
+  std::size_t m_size = 0;
   // The sources of stories with more than one, after the first.
   std::vector<std::vector<std::uint32_t>> m_feed_lists;
   std::vector<std::uint32_t> m_free_lists;
@@ -380,7 +388,7 @@ class DedupEngine::Impl {
     loader.story = [&](StoredStory&& stored) {
       const std::uint32_t place = place_of(stored.story);
       Story& story = m_stories[place];
-      story.members = stored.members;
+      m_stories.set_members(story, stored.members);
       m_stories.clear_feeds(story);
       for (const std::string& feed : stored.feeds) {
         m_stories.add_feed(story, feed_number(feed));
@@ -858,7 +866,7 @@ class DedupEngine::Impl {
     } else {
       move_story(place, last_ms);
     }
-    ++story.members;
+    m_stories.set_members(story, story.members + 1);
     m_stories.add_feed(story, feed_number(item.feed));
     return story;
   }
