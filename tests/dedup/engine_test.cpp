@@ -391,6 +391,27 @@ TEST(DedupEngine, StoryKeepsMembersAndFeeds) {
   EXPECT_EQ(third.story_feeds, (std::vector<std::string>{"wire", "paper"}));
 }
 
+// Item and story ids are kept after a varint length in arenas: one length
+// byte up to 127, more past it; an empty id is an id too.
+TEST(DedupEngine, IdsOfAnyLengthComeBack) {
+  const auto& article = dev_articles()[20];
+  for (std::size_t length : {0u, 1u, 127u, 128u, 16'384u, 70'000u}) {
+    const std::string id(length, 'x');
+    newsmon::testing::TempDir dir;
+    sqlite::Database db(dir.path() + "/ids.db");
+    DedupEngine engine(options_for(config::DedupMode::stories), std::make_unique<SqliteWindowStore>(db));
+    observe(engine, make_item(id, "a", article.title, article.text, day(2020, 1, 1)));
+    auto copy = observe(engine, make_item("copy", "b", article.title, article.text, day(2020, 1, 1, 1)));
+    EXPECT_EQ(copy.duplicate_of, id) << length;
+    EXPECT_EQ(copy.story_id, id) << length;
+    ASSERT_TRUE(engine.restore().ok());
+    auto again = observe(engine, make_item("again", "c", article.title, article.text, day(2020, 1, 1, 2)));
+    EXPECT_EQ(again.duplicate_of, "copy") << length;
+    EXPECT_EQ(again.story_id, id) << length;
+    EXPECT_EQ(again.story_members, 3u);
+  }
+}
+
 // Keys outlive the window, but the window's buckets and the key buckets
 // differ in length, so an article can stay in the window a little past its
 // story's retention. A late copy of it (published mode) then starts that
