@@ -163,7 +163,7 @@ struct Story {
   // point here, or a number the store had no story for); the next article
   // that joins it starts it afresh, as if the place were new.
   std::uint32_t members = 0;
-  std::uint32_t refs = 0;  // keys and window items pointing at this place
+  std::uint32_t refs = 0;             // keys and window items pointing at this place
   std::uint32_t id_offset = k_no_id;  // in the ids of the key bucket of last_ms
   std::uint32_t first_feed = k_no_feed;
   std::uint32_t more_feeds = k_no_list;  // in StoryTable's feed lists
@@ -406,8 +406,8 @@ class DedupEngine::Impl {
       bucket.sealed = true;
     };
     loader.item = [&](StoredItem&& item) {
-      insert_slot(item.id, item.time_ms, item.seq, place_of(item.story), item.text_hash, item.signature,
-                  item.term_words, item.term_scale, item.df_terms);
+      insert_slot(item.id, item.time_ms, item.seq, place_of(item.story), item.text_hash,
+                  item.signature, item.term_words, item.term_scale, item.df_terms);
     };
     // The window's document frequencies are the sum of its buckets': summed
     // once per bucket term after loading rather than once per article term.
@@ -681,7 +681,8 @@ class DedupEngine::Impl {
     decision.story_id = story_id(story);
     decision.story_members = story.members;
     decision.story_feeds.clear();
-    m_stories.for_each_feed(story, [&](std::uint32_t feed) { decision.story_feeds.push_back(m_feed_names[feed]); });
+    m_stories.for_each_feed(
+        story, [&](std::uint32_t feed) { decision.story_feeds.push_back(m_feed_names[feed]); });
   }
 
   Candidate best_copy(const Signature& signature, Millis time_ms) {
@@ -893,12 +894,15 @@ class DedupEngine::Impl {
   }
 
   StoredStory to_stored(const Story& story) const {
-    StoredStory stored{story.number, std::string(story_id(story)), story.members, {}, story.last_ms};
-    m_stories.for_each_feed(story, [&](std::uint32_t feed) { stored.feeds.push_back(m_feed_names[feed]); });
+    StoredStory stored{
+        story.number, std::string(story_id(story)), story.members, {}, story.last_ms};
+    m_stories.for_each_feed(
+        story, [&](std::uint32_t feed) { stored.feeds.push_back(m_feed_names[feed]); });
     return stored;
   }
 
-  void put_keys(std::uint32_t place, std::uint64_t item_key, std::uint64_t url_key, Millis time_ms) {
+  void put_keys(std::uint32_t place, std::uint64_t item_key, std::uint64_t url_key,
+                Millis time_ms) {
     put_key(item_key, place, time_ms);
     if (url_key != 0 && url_key != item_key) {
       put_key(url_key, place, time_ms);
@@ -939,8 +943,8 @@ class DedupEngine::Impl {
 
   // `words`: the article's k_vector_terms heaviest terms packed, heaviest
   // first; the first k_index_terms are the ones it is indexed under.
-  void insert_slot(std::string_view id, Millis time_ms, std::uint64_t seq,
-                   std::uint32_t story, std::uint64_t text_hash, const Signature& signature,
+  void insert_slot(std::string_view id, Millis time_ms, std::uint64_t seq, std::uint32_t story,
+                   std::uint64_t text_hash, const Signature& signature,
                    std::span<const std::uint32_t> words, float scale,
                    std::span<const std::uint32_t> df_terms) {
     std::uint32_t index = 0;
@@ -985,7 +989,8 @@ class DedupEngine::Impl {
     // The newest item with this text answers for it: an exact copy is found
     // again after the item it copied has left the window.
     if (text_hash != 0) {
-      m_text.assign(text_hash, index, [&](std::uint32_t filed) { return m_slots[filed].text_hash; });
+      m_text.assign(text_hash, index,
+                    [&](std::uint32_t filed) { return m_slots[filed].text_hash; });
     }
     if (m_stories_mode) {
       const std::size_t count = std::min(words.size(), k_vector_terms);
@@ -1230,7 +1235,8 @@ class DedupEngine::Impl {
   // left a third of them unused on average (~17 bytes an article at a 1M
   // window). A late item or key still finds room, by growing one again.
   void shrink_closed_buckets(Millis time_ms) {
-    for (auto it = m_item_buckets.lower_bound(m_shrink_items_from); it != m_item_buckets.end(); ++it) {
+    for (auto it = m_item_buckets.lower_bound(m_shrink_items_from); it != m_item_buckets.end();
+         ++it) {
       if ((it->first + 2) * m_item_bucket_ms > time_ms) {
         break;
       }

@@ -55,7 +55,8 @@ class TextIndex {
   void erase(std::uint64_t hash, std::uint32_t slot) {
     const std::uint32_t wanted = tag(hash);
     std::size_t i = home(wanted);
-    while (m_entries[i].slot != k_none && (m_entries[i].tag != wanted || m_entries[i].slot != slot)) {
+    while (m_entries[i].slot != k_none &&
+           (m_entries[i].tag != wanted || m_entries[i].slot != slot)) {
       i = next(i);
     }
     if (m_entries[i].slot == k_none) {

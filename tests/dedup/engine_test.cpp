@@ -399,13 +399,16 @@ TEST(DedupEngine, IdsOfAnyLengthComeBack) {
     const std::string id(length, 'x');
     newsmon::testing::TempDir dir;
     sqlite::Database db(dir.path() + "/ids.db");
-    DedupEngine engine(options_for(config::DedupMode::stories), std::make_unique<SqliteWindowStore>(db));
+    DedupEngine engine(options_for(config::DedupMode::stories),
+                       std::make_unique<SqliteWindowStore>(db));
     observe(engine, make_item(id, "a", article.title, article.text, day(2020, 1, 1)));
-    auto copy = observe(engine, make_item("copy", "b", article.title, article.text, day(2020, 1, 1, 1)));
+    auto copy =
+        observe(engine, make_item("copy", "b", article.title, article.text, day(2020, 1, 1, 1)));
     EXPECT_EQ(copy.duplicate_of, id) << length;
     EXPECT_EQ(copy.story_id, id) << length;
     ASSERT_TRUE(engine.restore().ok());
-    auto again = observe(engine, make_item("again", "c", article.title, article.text, day(2020, 1, 1, 2)));
+    auto again =
+        observe(engine, make_item("again", "c", article.title, article.text, day(2020, 1, 1, 2)));
     EXPECT_EQ(again.duplicate_of, "copy") << length;
     EXPECT_EQ(again.story_id, id) << length;
     EXPECT_EQ(again.story_members, 3u);
@@ -440,9 +443,11 @@ TEST(DedupEngine, ArticleOutlivingItsStoryStartsItAfresh) {
       options.key_retention = 64min + 30s;
       DedupEngine engine(options, nullptr);
       observe(engine, make_item("orig", "a", original.title, original.text, start));
-      EXPECT_EQ(observe(engine, make_item("other", "b", other.title, other.text, start + test.now)).kind,
-                Kind::new_story);
-      auto late = observe(engine, make_item("late", "c", original.title, original.text, start + 1s));
+      EXPECT_EQ(
+          observe(engine, make_item("other", "b", other.title, other.text, start + test.now)).kind,
+          Kind::new_story);
+      auto late =
+          observe(engine, make_item("late", "c", original.title, original.text, start + 1s));
       EXPECT_EQ(late.kind, Kind::duplicate) << test.story_id;
       EXPECT_EQ(late.duplicate_of, "orig");
       EXPECT_EQ(late.story_id, test.story_id);

@@ -1,6 +1,8 @@
 // The verbatim-text index against std::unordered_map under the engine's own
 // use: a slot filed under its text's hash when it arrives, taken out when it
 // leaves, a newer slot with the same text taking the older one's place.
+#include "dedup/text_index.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,17 +10,15 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dedup/text_index.hpp"
-
 namespace newsmon::dedup {
 namespace {
 
 struct Churn {
   const char* name;
-  std::uint32_t tags;           // distinct top halves
-  std::uint32_t per_tag;        // distinct hashes sharing each top half
+  std::uint32_t tags;     // distinct top halves
+  std::uint32_t per_tag;  // distinct hashes sharing each top half
   std::uint32_t steps;
-  std::uint32_t live_at_most;   // slots in the window
+  std::uint32_t live_at_most;  // slots in the window
 };
 
 class TextIndexChurn : public testing::TestWithParam<Churn> {};
@@ -68,7 +68,8 @@ TEST_P(TextIndexChurn, MatchesAReference) {
       for (std::uint32_t slot : live) {
         const std::uint64_t hash = slot_hash[slot];
         const auto it = reference.find(hash);
-        ASSERT_EQ(index.find(hash, full_hash), it == reference.end() ? TextIndex::k_none : it->second)
+        ASSERT_EQ(index.find(hash, full_hash),
+                  it == reference.end() ? TextIndex::k_none : it->second)
             << step;
       }
     }
