@@ -392,6 +392,72 @@ TEST(DedupEngine, StoryKeepsMembersAndFeeds) {
   EXPECT_EQ(third.story_feeds, (std::vector<std::string>{"wire", "paper"}));
 }
 
+// Item and story ids are kept after a varint length in arenas: one length
+// byte up to 127, more past it; an empty id is an id too.
+TEST(DedupEngine, IdsOfAnyLengthComeBack) {
+  const auto& article = dev_articles()[20];
+  for (std::size_t length : {0u, 1u, 127u, 128u, 16'384u, 70'000u}) {
+    const std::string id(length, 'x');
+    newsmon::testing::TempDir dir;
+    sqlite::Database db(dir.path() + "/ids.db");
+    DedupEngine engine(options_for(config::DedupMode::stories),
+                       std::make_unique<SqliteWindowStore>(db));
+    observe(engine, make_item(id, "a", article.title, article.text, day(2020, 1, 1)));
+    auto copy =
+        observe(engine, make_item("copy", "b", article.title, article.text, day(2020, 1, 1, 1)));
+    EXPECT_EQ(copy.duplicate_of, id) << length;
+    EXPECT_EQ(copy.story_id, id) << length;
+    ASSERT_TRUE(engine.restore().ok());
+    auto again =
+        observe(engine, make_item("again", "c", article.title, article.text, day(2020, 1, 1, 2)));
+    EXPECT_EQ(again.duplicate_of, "copy") << length;
+    EXPECT_EQ(again.story_id, id) << length;
+    EXPECT_EQ(again.story_members, 3u);
+  }
+}
+
+// Keys outlive the window, but the window's buckets and the key buckets
+// differ in length, so an article can stay in the window a little past its
+// story's retention. A late copy of it (published mode) then starts that
+// story afresh under the old number, and never joins the story that took
+// the new place meanwhile (keys and slots point at stories by place).
+TEST(DedupEngine, ArticleOutlivingItsStoryStartsItAfresh) {
+  const auto& original = dev_articles()[20];
+  const auto& other = dev_articles()[150];
+  const SysTime start = day(2020, 1, 1);
+  struct Case {
+    std::chrono::milliseconds now;  // when `other` arrives
+    const char* story_id;           // of the late copy
+    std::uint32_t members;
+  };
+  // Window 64 min in buckets of 1 min, retention 64.5 min in buckets of
+  // 60.468 s: the original's story leaves at +3,884,532 ms, the original
+  // itself at +3,900,000.
+  const Case cases[] = {
+      {3'880'000ms, "orig", 2},  // the story is still there
+      {3'890'000ms, "late", 1},  // it left; the article is still in the window
+  };
+  for (auto mode : {config::DedupMode::copies, config::DedupMode::stories}) {
+    for (const Case& test : cases) {
+      DedupOptions options = options_for(mode);
+      options.window = 64min;
+      options.key_retention = 64min + 30s;
+      DedupEngine engine(options, nullptr);
+      observe(engine, make_item("orig", "a", original.title, original.text, start));
+      EXPECT_EQ(
+          observe(engine, make_item("other", "b", other.title, other.text, start + test.now)).kind,
+          Kind::new_story);
+      auto late =
+          observe(engine, make_item("late", "c", original.title, original.text, start + 1s));
+      EXPECT_EQ(late.kind, Kind::duplicate) << test.story_id;
+      EXPECT_EQ(late.duplicate_of, "orig");
+      EXPECT_EQ(late.story_id, test.story_id);
+      EXPECT_EQ(late.story_members, test.members);
+      EXPECT_TRUE(late.new_source);
+    }
+  }
+}
+
 struct Observed {
   std::string id;
   Kind kind;
