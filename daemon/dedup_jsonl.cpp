@@ -615,11 +615,13 @@ void ArticleStream::Impl::run() {
   // their buffers are reused and freed on this thread, not the deciding one.
   ArticleBatch batch = take_spent();
   std::size_t filled = 0;
+  // The place of the next article; it counts (++filled) only once made, so
+  // one whose preparing threw is never handed over half made.
   auto next_article = [&]() -> NumberedArticle& {
     if (filled == batch.articles.size()) {
       batch.articles.emplace_back();
     }
-    return batch.articles[filled++];
+    return batch.articles[filled];
   };
   auto finish = [&] { batch.articles.resize(filled); };
   std::size_t bytes = 0;
@@ -641,6 +643,7 @@ void ArticleStream::Impl::run() {
       if (prepare_for) {
         dedup::prepare(article.item, *prepare_for, article.prepared);
       }
+      ++filled;
       if (filled == k_batch_articles || bytes >= k_batch_bytes) {
         finish();
         if (!push(std::move(batch), false)) {

@@ -383,12 +383,13 @@ std::uint64_t make_url_key(const DedupItem& item) {
   return item.link.empty() ? 0 : hash_bytes(canonical_url(item.link), 'u');
 }
 
-std::uint64_t make_item_key(const DedupItem& item) {
+// `url_key`: make_url_key(item), the key of a guid-less item with a link.
+std::uint64_t make_item_key(const DedupItem& item, std::uint64_t url_key) {
   if (!item.guid.empty()) {
     return hash_combine(hash_bytes(item.feed, 'f'), hash_bytes(item.guid, 'g'));
   }
   if (!item.link.empty()) {
-    return hash_bytes(canonical_url(item.link), 'u');
+    return url_key;
   }
   auto day = std::chrono::floor<std::chrono::days>(item.published).time_since_epoch().count();
   return hash_combine(hash_combine(hash_bytes(item.feed, 'f'), hash_bytes(item.title, 't')),
@@ -421,8 +422,8 @@ void prepare(const DedupItem& item, config::DedupMode mode, PreparedItem& out) {
   }
   PreparedItem::Data& data = *out.m_data;
   data.mode = mode;
-  data.item_key = make_item_key(item);
   data.url_key = make_url_key(item);
+  data.item_key = make_item_key(item, data.url_key);
   tokenize(item.text, data.body);
   tokenize(item.title, data.title);
   data.units.clear();
@@ -523,8 +524,9 @@ class DedupEngine::Impl {
     advance(time_ms);
 
     // Exact layer: the same item again.
-    const std::uint64_t item_key = prepared != nullptr ? prepared->item_key : make_item_key(item);
     const std::uint64_t url_key = prepared != nullptr ? prepared->url_key : make_url_key(item);
+    const std::uint64_t item_key =
+        prepared != nullptr ? prepared->item_key : make_item_key(item, url_key);
     for (std::uint64_t key : {item_key, url_key}) {
       if (key == 0) {
         continue;
@@ -1040,10 +1042,9 @@ class DedupEngine::Impl {
       m_signatures[index] = signature;
     }
     ++m_live;
-    if (in_lsh(index)) {
-      if (m_lsh.full(k_lsh_bands)) {
-        rebuild_lsh();
-      }
+    if (in_lsh(index) && m_lsh.full(k_lsh_bands)) {
+      rebuild_lsh();  // files every live slot, this one included
+    } else if (in_lsh(index)) {
       auto keys = band_keys(signature);
       for (std::uint64_t key : keys) {
         m_lsh.prefetch(static_cast<std::uint32_t>(key));

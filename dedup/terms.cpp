@@ -263,6 +263,15 @@ const HalfCountLogs& half_count_logs() {
 
 }  // namespace
 
+namespace {
+
+// Heavier first; equal weights by term id.
+bool heavier(const WeightedTerm& a, const WeightedTerm& b) {
+  return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
+}
+
+}  // namespace
+
 void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf, std::size_t keep,
                  std::vector<WeightedTerm>& terms) {
   // Sized first: no call in the loop, so the norm stays in a register.
@@ -284,9 +293,7 @@ void weigh_terms(std::span<const TermCount> counts, std::span<const double> idf,
   // Counts come sorted by term: only a truncation reorders them.
   if (terms.size() > keep) {
     std::nth_element(terms.begin(), terms.begin() + static_cast<std::ptrdiff_t>(keep), terms.end(),
-                     [](const WeightedTerm& a, const WeightedTerm& b) {
-                       return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
-                     });
+                     heavier);
     terms.resize(keep);
     std::sort(terms.begin(), terms.end(),
               [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
@@ -301,10 +308,6 @@ std::uint32_t weight_key(float weight) {
   const std::uint32_t bits = weight == 0.0f ? 0u : std::bit_cast<std::uint32_t>(weight);
   const std::uint32_t flip = (0u - (bits >> 31)) | 0x80000000u;
   return bits ^ flip;
-}
-
-bool heavier(const WeightedTerm& a, const WeightedTerm& b) {
-  return a.weight > b.weight || (a.weight == b.weight && a.term < b.term);
 }
 
 }  // namespace

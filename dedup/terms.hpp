@@ -38,7 +38,8 @@ struct WeightedTerm {
 };
 
 // Terms weighted (1 + ln tf) * idf, L2-normalised over all of them, then
-// the `keep` heaviest, sorted by term id. `idf` is parallel to `counts`.
+// the `keep` heaviest, sorted by term id. `idf` is parallel to `counts`,
+// which must be sorted by term (as count_terms() leaves them).
 // Normalising before truncating keeps the dot product of a full vector with
 // a truncated one a close lower bound of the true cosine: the heaviest terms
 // carry most of it, and memory per article stays bounded.

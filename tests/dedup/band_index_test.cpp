@@ -61,6 +61,47 @@ TEST(BandIndex, MatchesAReferenceUnderChurn) {
   }
 }
 
+// Both tag matchers against the definition, on bucket contents with every
+// entry position matching, repeated tags, and random ones.
+TEST(BandIndex, TagMatchersAgreeWithTheDefinition) {
+  auto expected = [](const BucketTags& tags, std::uint16_t wanted) {
+    unsigned bits = 0;
+    for (std::size_t i = 0; i < tags.size(); ++i) {
+      bits |= tags[i] == wanted ? 1u << i : 0u;
+    }
+    return bits;
+  };
+  std::vector<BucketTags> buckets;
+  for (std::size_t i = 0; i < k_band_bucket_entries; ++i) {
+    BucketTags one{};
+    one.fill(7);
+    one[i] = 0xBEEF;
+    buckets.push_back(one);
+  }
+  buckets.push_back(BucketTags{0xBEEF, 1, 0xBEEF, 2, 0xBEEF, 3, 0xBEEF, 4, 0xBEEF, 0xBEEF});
+  buckets.push_back(BucketTags{});
+  std::mt19937 random(11);
+  for (int i = 0; i < 2000; ++i) {
+    BucketTags tags{};
+    for (auto& tag : tags) {
+      tag = static_cast<std::uint16_t>(random() % 4 == 0 ? 0xBEEF : random());
+    }
+    buckets.push_back(tags);
+  }
+  int matched = 0;
+  for (const auto& tags : buckets) {
+    for (std::uint16_t wanted : {std::uint16_t{0xBEEF}, std::uint16_t{7}, std::uint16_t{0}}) {
+      const unsigned want = expected(tags, wanted);
+      EXPECT_EQ(match_tags_portable(tags, wanted), want);
+#if defined(__SSE2__)
+      EXPECT_EQ(match_tags_sse2(tags, wanted), want);
+#endif
+      matched += want != 0 ? 1 : 0;
+    }
+  }
+  EXPECT_GT(matched, 1500);
+}
+
 TEST(BandIndex, EraseOfAMissingEntryIsHarmless) {
   BandIndex table;
   table.insert(1, 10);

@@ -554,8 +554,9 @@ TEST(DedupEngine, RestartsUnderCapacityPressureDecideLikeAnUninterruptedRun) {
 }
 
 // prepare() on another thread (as `newsmon dedup` does) decides exactly as
-// observe() preparing in place: repeats, learned boilerplate (the text made
-// again without it), and an item prepared for the other mode.
+// observe() preparing in place: over repeats, a footer the filter learns, and
+// items prepared for the other mode. (That the text is made again without
+// the learned lines is SameTopicArticlesSharingOnlyBoilerplate...'s part.)
 TEST(DedupEngine, ItemsPreparedElsewhereDecideAsPreparedInPlace) {
   const std::string footer =
       "Sign up for our Morning Briefing newsletter to get the day's top stories in your inbox.";
@@ -566,7 +567,6 @@ TEST(DedupEngine, ItemsPreparedElsewhereDecideAsPreparedInPlace) {
         mode == config::DedupMode::copies ? config::DedupMode::stories : config::DedupMode::copies;
     DedupEngine in_place(options_for(mode), nullptr);
     DedupEngine prepared_elsewhere(options_for(mode), nullptr);
-    int filtered = 0;
     int merged = 0;
     for (std::size_t i = 0; i < articles.size(); ++i) {
       const auto& article = articles[i];
@@ -584,13 +584,11 @@ TEST(DedupEngine, ItemsPreparedElsewhereDecideAsPreparedInPlace) {
       EXPECT_EQ(decision->duplicate_of, expected.duplicate_of) << article.id;
       EXPECT_DOUBLE_EQ(decision->score, expected.score) << article.id;
       merged += expected.kind == Kind::duplicate ? 1 : 0;
-      filtered += i % 3 == 0 ? 1 : 0;
       if (i % 7 == 0) {  // polled again
         EXPECT_EQ(prepared_elsewhere.observe(item, prepared)->kind, Kind::repeat);
         EXPECT_EQ(observe(in_place, item).kind, Kind::repeat);
       }
     }
-    EXPECT_GT(filtered, 0);
     if (mode == config::DedupMode::stories) {
       EXPECT_GT(merged, 100);
     }
