@@ -82,13 +82,14 @@ const Pool& pool() {
   return k_pool_data;
 }
 
-void BM_Tokenize(benchmark::State& state) {
-  const Pool& data = pool();
+// Tokenizes text_of(0), text_of(1), ... in turn, one per iteration.
+template <class TextOf>
+void tokenize_each(benchmark::State& state, TextOf&& text_of) {
   std::vector<dedup::Token> tokens;
   std::size_t i = 0;
   std::size_t bytes = 0;
   for (auto _ : state) {
-    const std::string& text = data.articles[i++ % k_pool].text;
+    const std::string& text = text_of(i++ % k_pool);
     dedup::tokenize(text, tokens);
     bytes += text.size();
     benchmark::DoNotOptimize(tokens.data());
@@ -96,18 +97,14 @@ void BM_Tokenize(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
 
+void BM_Tokenize(benchmark::State& state) {
+  const Pool& data = pool();
+  tokenize_each(state, [&](std::size_t i) -> const std::string& { return data.articles[i].text; });
+}
+
 void BM_TokenizeForeignWords(benchmark::State& state) {
   const Pool& data = pool();
-  std::vector<dedup::Token> tokens;
-  std::size_t i = 0;
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    const std::string& text = data.foreign[i++ % k_pool];
-    dedup::tokenize(text, tokens);
-    bytes += text.size();
-    benchmark::DoNotOptimize(tokens.data());
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  tokenize_each(state, [&](std::size_t i) -> const std::string& { return data.foreign[i]; });
 }
 
 // What observe() hashes per article: each line, then the whole text.

@@ -549,9 +549,12 @@ class DedupEngine::Impl {
       for (std::uint64_t unit : prepared->units) {
         feed_units->prefetch(unit);
       }
+      auto& kept_lines = m_scratch.kept_lines;
+      kept_lines.clear();
       std::size_t kept_tokens = 0;
       for (std::size_t line = 0; line < prepared->lines.size(); ++line) {
         if (!BoilerplateFilter::is_boilerplate(feed_units, prepared->units[line])) {
+          kept_lines.push_back(prepared->lines[line]);
           kept_tokens += prepared->lines[line].second - prepared->lines[line].first;
         }
       }
@@ -560,11 +563,8 @@ class DedupEngine::Impl {
           static_cast<double>(kept_tokens) >= k_min_kept_fraction * static_cast<double>(all_tokens)) {
         std::vector<Token>& kept = m_scratch.kept;
         kept.clear();
-        for (std::size_t line = 0; line < prepared->lines.size(); ++line) {
-          if (!BoilerplateFilter::is_boilerplate(feed_units, prepared->units[line])) {
-            auto [first, last] = prepared->lines[line];
-            kept.insert(kept.end(), prepared->body.begin() + first, prepared->body.begin() + last);
-          }
+        for (auto [first, last] : kept_lines) {
+          kept.insert(kept.end(), prepared->body.begin() + first, prepared->body.begin() + last);
         }
         fingerprint(m_options.mode, prepared->title, kept, m_scratch.shingles, m_scratch.filtered);
         text = &m_scratch.filtered;
@@ -597,8 +597,8 @@ class DedupEngine::Impl {
     }
 
     // What this item will look up or evict after the copy search, loaded
-    // alongside it so the misses overlap: its text hash's entry, the new
-    // story's index entry, and the slot capacity evicts next.
+    // alongside it so the misses overlap: its text hash's entry, the place
+    // a new story takes, and the slot capacity evicts next.
     m_text.prefetch(text_hash);
     m_stories.prefetch_next_place();
     prefetch_next_victim();
@@ -1410,6 +1410,7 @@ class DedupEngine::Impl {
   // capacity instead of allocating afresh.
   struct Scratch {
     PreparedItem prepared;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> kept_lines;  // token ranges
     std::vector<Token> kept;  // the body without its boilerplate lines
     TextFingerprint filtered;
     std::vector<std::uint64_t> shingles;
