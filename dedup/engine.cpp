@@ -13,6 +13,7 @@
 #include "dedup/band_index.hpp"
 #include "dedup/flat_counter.hpp"
 #include "dedup/flat_map.hpp"
+#include "dedup/load_early.hpp"
 #include "dedup/term_vector.hpp"
 #include "dedup/text_index.hpp"
 
@@ -240,7 +241,7 @@ class StoryTable {
   // Starts loading the place the next add() takes, when it reuses one.
   void prefetch_next_place() const {
     if (!m_free.empty()) {
-      __builtin_prefetch(&m_slab[m_free.back()]);
+      load_early(&m_slab[m_free.back()]);
     }
   }
 
@@ -1050,7 +1051,10 @@ class DedupEngine::Impl {
         m_lsh.prefetch(static_cast<std::uint32_t>(key));
       }
       for (std::uint64_t key : keys) {
-        m_lsh.insert(static_cast<std::uint32_t>(key), index);
+        if (!m_lsh.insert(static_cast<std::uint32_t>(key), index)) {
+          rebuild_lsh();  // an entry found no room; this slot is filed too
+          break;
+        }
       }
     }
     // The newest item with this text answers for it: an exact copy is found
@@ -1105,14 +1109,24 @@ class DedupEngine::Impl {
   // The band index keeps tags, not keys, so it grows by being rebuilt from
   // the signatures: half again as large, which leaves it 60% full.
   void rebuild_lsh() {
-    m_lsh = BandIndex(m_lsh.bucket_count() * 3 / 2 + 1);
+    std::size_t buckets = m_lsh.bucket_count();
+    do {
+      buckets = buckets * 3 / 2 + 1;
+    } while (!refile_lsh(buckets));
+  }
+
+  bool refile_lsh(std::size_t buckets) {
+    m_lsh = BandIndex(buckets);
     for (std::uint32_t index = 0; index < m_slots.size(); ++index) {
       if (in_lsh(index)) {
         for (std::uint64_t key : band_keys(m_signatures[index])) {
-          m_lsh.insert(static_cast<std::uint32_t>(key), index);
+          if (!m_lsh.insert(static_cast<std::uint32_t>(key), index)) {
+            return false;
+          }
         }
       }
     }
+    return true;
   }
 
   // The posting list of `prefix`, created empty if it has none.
@@ -1305,11 +1319,12 @@ class DedupEngine::Impl {
     const ItemBucket& bucket = m_item_buckets.begin()->second;
     if (bucket.head < bucket.slots.size() && bucket.slots[bucket.head] != k_no_slot) {
       const std::uint32_t victim = bucket.slots[bucket.head];
-      __builtin_prefetch(&m_slots[victim]);
+      load_early(&m_slots[victim]);
       if (!m_stories_mode) {
-        __builtin_prefetch(&m_signatures[victim]);
-        __builtin_prefetch(reinterpret_cast<const char*>(&m_signatures[victim]) + 64);
-        __builtin_prefetch(reinterpret_cast<const char*>(&m_signatures[victim]) + 128);
+        const auto* bins = reinterpret_cast<const char*>(&m_signatures[victim]);
+        for (std::size_t line = 0; line < sizeof(Signature); line += 64) {
+          load_early(bins + line);
+        }
       }
     }
   }

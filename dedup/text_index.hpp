@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "dedup/huge_pages.hpp"
+#include "dedup/load_early.hpp"
 
 namespace newsmon::dedup {
 
@@ -33,7 +34,7 @@ class TextIndex {
   }
 
   // Starts loading the entry `hash` would be found at.
-  void prefetch(std::uint64_t hash) const { __builtin_prefetch(&m_entries[home(tag(hash))]); }
+  void prefetch(std::uint64_t hash) const { load_early(&m_entries[home(tag(hash))]); }
 
   // Files `slot` under `hash`, in place of the slot filed under it before.
   template <class FullHash>
