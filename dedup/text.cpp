@@ -280,12 +280,12 @@ struct WalkState {
 // Hash of an ASCII word of `length` bytes (1..15) from its lowercased
 // 8-byte words, as hash_padded_token() computes it from the bytes.
 std::uint64_t hash_ascii_word(std::uint64_t first, std::uint64_t second, unsigned length) {
-  if (length <= 8) {
-    return mix64(absorb(k_token_seed, first & (~0ull >> (64 - 8 * length))) + length);
-  }
-  std::uint64_t hash = absorb(k_token_seed, first);
-  hash = absorb(hash, second & (~0ull >> (128 - 8 * length)));
-  return mix64(hash + length);
+  const bool long_word = length > 8;
+  const unsigned first_bits = long_word ? 64 : 8 * length;
+  const unsigned second_bits = long_word ? 8 * length - 64 : 8;
+  const std::uint64_t one = absorb(k_token_seed, first & (~0ull >> (64 - first_bits)));
+  const std::uint64_t two = absorb(one, second & (~0ull >> (64 - second_bits)));
+  return mix64((long_word ? two : one) + length);
 }
 
 // Length of the run of ASCII letters and digits at `bytes` (16 readable):
