@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -62,10 +63,14 @@ dedup::DedupOptions options_for(bool stories, std::int64_t window_items) {
 // Steady state: the window full at N articles, each new one evicting the
 // oldest. One iteration observes a batch of k_batch fresh articles; making
 // them is not timed.
+// With a third argument N, N more articles go through the full window
+// before the timed batches: the window's state after turnover, not just
+// after filling (an index whose lookups lengthen with churn shows here).
 void BM_Observe(benchmark::State& state) {
   constexpr int k_batch = 1000;
   const bool stories = state.range(0) != 0;
   const std::int64_t window_items = state.range(1);
+  const std::int64_t turnover = state.range(2);
   Stream stream;
   stream.step = std::chrono::duration_cast<std::chrono::milliseconds>(72h) / window_items;
   double before = resident_bytes();
@@ -75,6 +80,9 @@ void BM_Observe(benchmark::State& state) {
   }
   double after = resident_bytes();
   auto stats = engine.stats();
+  for (std::int64_t i = 0; i < turnover; ++i) {
+    benchmark::DoNotOptimize(engine.observe(stream.item()));
+  }
   std::uint64_t duplicates = 0;
   std::vector<dedup::DedupItem> batch;
   for (auto _ : state) {
@@ -94,6 +102,45 @@ void BM_Observe(benchmark::State& state) {
   state.counters["rss_bytes_per_article"] = (after - before) / static_cast<double>(window_items);
   state.counters["heap_bytes_per_article"] =
       static_cast<double>(stats.bytes) / static_cast<double>(stats.items);
+  state.counters["dup_fraction"] =
+      static_cast<double>(duplicates) / static_cast<double>(state.iterations() * k_batch);
+}
+
+// The loop `newsmon dedup` and the daemon run, on one core: each article
+// prepared one ahead (where they prepare on another thread) and hinted
+// (DedupEngine::prefetch) before the one before it is decided.
+void BM_ObservePrepared(benchmark::State& state) {
+  constexpr int k_batch = 1000;
+  const bool stories = state.range(0) != 0;
+  const std::int64_t window_items = state.range(1);
+  const config::DedupMode mode = stories ? config::DedupMode::stories : config::DedupMode::copies;
+  Stream stream;
+  stream.step = std::chrono::duration_cast<std::chrono::milliseconds>(72h) / window_items;
+  dedup::DedupEngine engine(options_for(stories, window_items), nullptr);
+  for (std::int64_t i = 0; i < window_items; ++i) {
+    benchmark::DoNotOptimize(engine.observe(stream.item()));
+  }
+  std::uint64_t duplicates = 0;
+  std::vector<dedup::DedupItem> batch;
+  std::array<dedup::PreparedItem, 2> prepared;
+  for (auto _ : state) {
+    state.PauseTiming();
+    batch.clear();
+    for (int i = 0; i < k_batch; ++i) {
+      batch.push_back(stream.item());
+    }
+    state.ResumeTiming();
+    dedup::prepare(batch[0], mode, prepared[0]);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (i + 1 < batch.size()) {
+        dedup::prepare(batch[i + 1], mode, prepared[(i + 1) % 2]);
+        engine.prefetch(prepared[(i + 1) % 2]);
+      }
+      auto decision = engine.observe(batch[i], prepared[i % 2]);
+      duplicates += decision->kind != dedup::DedupDecision::Kind::new_story ? 1 : 0;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * k_batch);
   state.counters["dup_fraction"] =
       static_cast<double>(duplicates) / static_cast<double>(state.iterations() * k_batch);
 }
@@ -134,10 +181,15 @@ void BM_Restore(benchmark::State& state) {
 
 // Copies mode, then stories mode; windows of 10k, 100k, 1M articles.
 BENCHMARK(BM_Observe)
-    ->ArgsProduct({{0, 1}, {10'000, 100'000}})
+    ->ArgsProduct({{0, 1}, {10'000, 100'000}, {0}})
     ->Iterations(50)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Observe)->ArgsProduct({{0, 1}, {1'000'000}})->Iterations(20)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Observe)->ArgsProduct({{0, 1}, {1'000'000}, {0}})->Iterations(20)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Observe)
+    ->ArgsProduct({{0, 1}, {1'000'000}, {1'000'000}})
+    ->Iterations(20)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ObservePrepared)->ArgsProduct({{0, 1}, {1'000'000}})->Iterations(20)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Restore)->ArgsProduct({{0, 1}, {100'000}})->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Restore)->ArgsProduct({{0, 1}, {1'000'000}})->Iterations(1)->Unit(benchmark::kMillisecond);
 

@@ -139,9 +139,14 @@ int command_dedup(const std::vector<std::string>& args) {
   std::optional<sqlite::Transaction> transaction;
   try {
     while (auto batch = articles->next()) {
-      for (const auto& article : batch->articles) {
+      const auto& articles_in_batch = batch->articles;
+      for (std::size_t i = 0; i < articles_in_batch.size(); ++i) {
+        const auto& article = articles_in_batch[i];
         if (db && !transaction) {
           transaction.emplace(*db);
+        }
+        if (i + 1 < articles_in_batch.size()) {
+          engine->prefetch(articles_in_batch[i + 1].prepared);
         }
         auto decision = engine->observe(article.item, article.prepared);
         if (!decision) {

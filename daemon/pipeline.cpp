@@ -304,6 +304,9 @@ class Pipeline::Impl {
       const bool seeding = feed.first_poll == config::FirstPoll::seed && !m_first_polls.seen(feed.name);
       for (std::size_t i = 0; i < parsed->items.size(); ++i) {
         const feeds::FeedItem& item = parsed->items[i];
+        if (i + 1 < parsed->items.size()) {
+          engine().prefetch(inputs[i + 1].prepared);
+        }
         auto decision = engine().observe(inputs[i].item, inputs[i].prepared);
         recorded = decision ? record(feed, item, *decision, seeding, now, counts)
                             : Status(decision.error());

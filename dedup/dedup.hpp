@@ -126,6 +126,11 @@ class DedupEngine {
   // prepared for the other mode, or not at all, is prepared again here.
   Result<DedupDecision> observe(const DedupItem& item, const PreparedItem& prepared);
 
+  // A hint, no decision: `next` is to be observed after the item about to
+  // be. Its first look-ups (item keys, text hash) start loading now, so
+  // their cache misses overlap the current item instead of stalling it.
+  void prefetch(const PreparedItem& next) const;
+
   // Drops the in-memory window and reads it back from the store.
   Status restore();
 

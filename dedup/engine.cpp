@@ -677,6 +677,20 @@ class DedupEngine::Impl {
     return decision;
   }
 
+  void prefetch(const PreparedItem::Data& next) const {
+    if (next.mode != m_options.mode) {
+      return;
+    }
+    for (std::uint64_t key : {next.item_key, next.url_key}) {
+      if (key != 0) {
+        m_keys.load_early(key);
+      }
+    }
+    if (next.whole.text_hash != 0) {
+      m_text.prefetch(next.whole.text_hash);
+    }
+  }
+
   DedupStats stats() const {
     DedupStats stats;
     stats.items = m_live;
@@ -1459,6 +1473,12 @@ Result<DedupDecision> DedupEngine::observe(const DedupItem& item, const Prepared
     return m_impl->observe(item, prepared.m_data.get());
   } catch (const sqlite::SqliteError& error) {
     return Error{"dedup: cannot record item '" + item.id + "': " + error.what()};
+  }
+}
+
+void DedupEngine::prefetch(const PreparedItem& next) const {
+  if (next.m_data) {
+    m_impl->prefetch(*next.m_data);
   }
 }
 

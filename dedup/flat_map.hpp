@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <utility>
 #include "dedup/huge_pages.hpp"
+#include "dedup/load_early.hpp"
 
 namespace newsmon::dedup {
 
@@ -84,6 +85,9 @@ class FlatMap {
   // Starts loading the entry `key` would be found at: a caller about to
   // look up hundreds of keys issues these first so the misses overlap.
   void prefetch(Key key) const { __builtin_prefetch(&m_entries[home(stored(key))]); }
+  // The same with a load (see load_early.hpp), for tables a prefetch
+  // instruction was seen to miss.
+  void load_early(Key key) const { dedup::load_early(&m_entries[home(stored(key))]); }
 
   // Calls visit(key, value) for every entry.
   template <class Visit>
