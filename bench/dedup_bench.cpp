@@ -50,6 +50,16 @@ struct Stream {
     ++next;
     return item;
   }
+
+  // `count` fresh articles, made while the benchmark's timing is paused.
+  void next_batch(benchmark::State& state, std::vector<dedup::DedupItem>& batch, int count) {
+    state.PauseTiming();
+    batch.clear();
+    for (int i = 0; i < count; ++i) {
+      batch.push_back(item());
+    }
+    state.ResumeTiming();
+  }
 };
 
 dedup::DedupOptions options_for(bool stories, std::int64_t window_items) {
@@ -86,12 +96,7 @@ void BM_Observe(benchmark::State& state) {
   std::uint64_t duplicates = 0;
   std::vector<dedup::DedupItem> batch;
   for (auto _ : state) {
-    state.PauseTiming();
-    batch.clear();
-    for (int i = 0; i < k_batch; ++i) {
-      batch.push_back(stream.item());
-    }
-    state.ResumeTiming();
+    stream.next_batch(state, batch, k_batch);
     for (const auto& item : batch) {
       auto decision = engine.observe(item);
       duplicates += decision->kind != dedup::DedupDecision::Kind::new_story ? 1 : 0;
@@ -124,12 +129,7 @@ void BM_ObservePrepared(benchmark::State& state) {
   std::vector<dedup::DedupItem> batch;
   std::array<dedup::PreparedItem, 2> prepared;
   for (auto _ : state) {
-    state.PauseTiming();
-    batch.clear();
-    for (int i = 0; i < k_batch; ++i) {
-      batch.push_back(stream.item());
-    }
-    state.ResumeTiming();
+    stream.next_batch(state, batch, k_batch);
     dedup::prepare(batch[0], mode, prepared[0]);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (i + 1 < batch.size()) {
