@@ -214,13 +214,23 @@ class BandIndex {
     if (std::popcount(at_home) + std::popcount(at_second) < k_max_copies) {
       return false;
     }
-    if (at_home != 0) {
-      put(home_bucket, static_cast<unsigned>(std::countr_zero(at_home)), entry);
-    } else {
-      entry.second = true;
-      put(second_bucket, static_cast<unsigned>(std::countr_zero(at_second)), entry);
+    // Which copy goes: any of them, pseudo-randomly, so that the same place
+    // is not overwritten each time while the oldest copies stay.
+    unsigned skip = next_random() % static_cast<unsigned>(std::popcount(at_home) + std::popcount(at_second));
+    for (unsigned matches = at_home; matches != 0; matches &= matches - 1, --skip) {
+      if (skip == 0) {
+        put(home_bucket, static_cast<unsigned>(std::countr_zero(matches)), entry);
+        return true;
+      }
     }
-    return true;
+    for (unsigned matches = at_second; matches != 0; matches &= matches - 1, --skip) {
+      if (skip == 0) {
+        entry.second = true;
+        put(second_bucket, static_cast<unsigned>(std::countr_zero(matches)), entry);
+        return true;
+      }
+    }
+    return false;
   }
 
   static unsigned tag_matches(const Bucket& bucket, std::uint16_t wanted) {
@@ -246,16 +256,17 @@ class BandIndex {
   }
   // Which entry of a full bucket moves on: pseudo-random, so a chain of
   // moves does not cycle between the same few entries.
-  unsigned next_victim() {
-    m_victim_state ^= m_victim_state << 13;
-    m_victim_state ^= m_victim_state >> 17;
-    m_victim_state ^= m_victim_state << 5;
-    return m_victim_state % k_bucket_entries;
+  unsigned next_victim() { return next_random() % k_bucket_entries; }
+  std::uint32_t next_random() {
+    m_random_state ^= m_random_state << 13;
+    m_random_state ^= m_random_state >> 17;
+    m_random_state ^= m_random_state << 5;
+    return m_random_state;
   }
 
   HugeVector<Bucket> m_buckets;
   std::size_t m_size = 0;
-  std::uint32_t m_victim_state = 2463534242u;
+  std::uint32_t m_random_state = 2463534242u;
 };
 
 }  // namespace newsmon::dedup
