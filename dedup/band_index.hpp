@@ -84,10 +84,11 @@ class BandIndex {
   }
   std::size_t bucket_count() const { return m_buckets.size(); }
 
-  void prefetch(std::uint32_t key) const {
+  // Starts loading both of `key`'s buckets (load_early.hpp).
+  void load_early(std::uint32_t key) const {
     const std::size_t first = home(key);
-    load_early(&m_buckets[first]);
-    load_early(&m_buckets[other(first, tag(key), false)]);
+    dedup::load_early(&m_buckets[first]);
+    dedup::load_early(&m_buckets[other(first, tag(key), false)]);
   }
 
   // False when no room was found: one entry, this one or another, is then

@@ -600,7 +600,7 @@ class DedupEngine::Impl {
     // What this item will look up or evict after the copy search, loaded
     // alongside it so the misses overlap: its text hash's entry, the place
     // a new story takes, and the slot capacity evicts next.
-    m_text.prefetch(text_hash);
+    m_text.load_early(text_hash);
     m_stories.prefetch_next_place();
     prefetch_next_victim();
 
@@ -687,7 +687,7 @@ class DedupEngine::Impl {
       }
     }
     if (next.whole.text_hash != 0) {
-      m_text.prefetch(next.whole.text_hash);
+      m_text.load_early(next.whole.text_hash);
     }
   }
 
@@ -787,7 +787,7 @@ class DedupEngine::Impl {
     next_epoch();
     auto keys = band_keys(signature);
     for (std::uint64_t key : keys) {
-      m_lsh.prefetch(static_cast<std::uint32_t>(key));
+      m_lsh.load_early(static_cast<std::uint32_t>(key));
     }
     for (std::uint64_t key : keys) {
       m_lsh.find(static_cast<std::uint32_t>(key), [&](std::uint32_t slot) {
@@ -1062,7 +1062,7 @@ class DedupEngine::Impl {
     } else if (in_lsh(index)) {
       auto keys = band_keys(signature);
       for (std::uint64_t key : keys) {
-        m_lsh.prefetch(static_cast<std::uint32_t>(key));
+        m_lsh.load_early(static_cast<std::uint32_t>(key));
       }
       for (std::uint64_t key : keys) {
         if (!m_lsh.insert(static_cast<std::uint32_t>(key), index)) {
@@ -1161,7 +1161,7 @@ class DedupEngine::Impl {
     if (in_lsh(index)) {
       auto keys = band_keys(m_signatures[index]);
       for (std::uint64_t key : keys) {
-        m_lsh.prefetch(static_cast<std::uint32_t>(key));
+        m_lsh.load_early(static_cast<std::uint32_t>(key));
       }
       for (std::uint64_t key : keys) {
         m_lsh.erase(static_cast<std::uint32_t>(key), index);

@@ -33,8 +33,8 @@ class TextIndex {
     return k_none;
   }
 
-  // Starts loading the entry `hash` would be found at.
-  void prefetch(std::uint64_t hash) const { load_early(&m_entries[home(tag(hash))]); }
+  // Starts loading the entry `hash` would be found at (load_early.hpp).
+  void load_early(std::uint64_t hash) const { dedup::load_early(&m_entries[home(tag(hash))]); }
 
   // Files `slot` under `hash`, in place of the slot filed under it before.
   template <class FullHash>
