@@ -279,15 +279,12 @@ struct WalkState {
 
 // Hash of an ASCII word of `length` bytes (1..15) from its lowercased
 // 8-byte words, as hash_padded_token() computes it from the bytes.
-// Both chunks are absorbed and one result kept: a branch on the length
-// mispredicts on the fifth of words longer than 8 letters.
 std::uint64_t hash_ascii_word(std::uint64_t first, std::uint64_t second, unsigned length) {
-  const bool long_word = length > 8;
-  const unsigned first_bits = long_word ? 64 : 8 * length;
-  const unsigned second_bits = long_word ? 8 * length - 64 : 8;
-  const std::uint64_t one = absorb(k_token_seed, first & (~0ull >> (64 - first_bits)));
-  const std::uint64_t two = absorb(one, second & (~0ull >> (64 - second_bits)));
-  return mix64((long_word ? two : one) + length);
+  if (length <= 8) {
+    return mix64(absorb(k_token_seed, first & (~0ull >> (64 - 8 * length))) + length);
+  }
+  const std::uint64_t one = absorb(k_token_seed, first);
+  return mix64(absorb(one, second & (~0ull >> (128 - 8 * length))) + length);
 }
 
 // Length of the run of ASCII letters and digits at `bytes` (16 readable):
@@ -327,12 +324,147 @@ unsigned ascii_word_length(const char* bytes, std::uint64_t& first, std::uint64_
 // capacity check per token. (The caller owns it: filled once per text.)
 using TokenBlock = std::array<Token, 64>;
 
+// What the fast path needs to know of 64 bytes, one bit per byte (bit i:
+// byte i): classified together, so a word's length and the step to the
+// next one come from bit scans rather than from a load that waits on the
+// word before.
+struct WindowMasks {
+  std::uint64_t alnum = 0;         // ASCII letter or digit
+  std::uint64_t upper = 0;         // A-Z
+  std::uint64_t sentence_end = 0;  // . ! ? or newline: the next word starts a sentence
+  std::uint64_t newline = 0;
+  std::uint64_t quote = 0;         // straight double quote
+  std::uint64_t stop = 0;          // what the general walk reads: ' < & and non-ASCII
+};
+
+#if defined(__SSE2__) && !defined(NEWSMON_DEDUP_NO_SSE2)
+WindowMasks classify_window(const char* bytes) {
+  auto in_range = [](__m128i values, char low, int n) {
+    return _mm_cmplt_epi8(_mm_add_epi8(values, _mm_set1_epi8(static_cast<char>(0x80 - low))),
+                          _mm_set1_epi8(static_cast<char>(-128 + n)));
+  };
+  auto bits = [](__m128i lanes) {
+    return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(lanes)));
+  };
+  auto equal = [](__m128i values, char c) { return _mm_cmpeq_epi8(values, _mm_set1_epi8(c)); };
+  WindowMasks masks;
+  for (unsigned chunk = 0; chunk < 4; ++chunk) {
+    const __m128i values = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 16 * chunk));
+    const __m128i upper = in_range(values, 'A', 26);
+    const __m128i alnum = _mm_or_si128(in_range(_mm_or_si128(values, _mm_set1_epi8(0x20)), 'a', 26),
+                                       in_range(values, '0', 10));
+    const __m128i newline = equal(values, '\n');
+    const __m128i sentence_end = _mm_or_si128(
+        _mm_or_si128(equal(values, '.'), equal(values, '!')), _mm_or_si128(equal(values, '?'), newline));
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(equal(values, '\''), equal(values, '<')), equal(values, '&'));
+    const unsigned shift = 16 * chunk;
+    masks.alnum |= bits(alnum) << shift;
+    masks.upper |= bits(upper) << shift;
+    masks.sentence_end |= bits(sentence_end) << shift;
+    masks.newline |= bits(newline) << shift;
+    masks.quote |= bits(equal(values, '"')) << shift;
+    masks.stop |= (bits(special) | bits(values)) << shift;  // the high bit: non-ASCII
+  }
+  return masks;
+}
+#else
+WindowMasks classify_window(const char* bytes) {
+  WindowMasks masks;
+  for (unsigned i = 0; i < 64; ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    const std::uint8_t kind = k_byte_class[byte];
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    masks.alnum |= kind == k_word ? bit : 0;
+    masks.upper |= byte >= 'A' && byte <= 'Z' ? bit : 0;
+    masks.sentence_end |= (kind & (k_sentence_end | k_newline)) != 0 ? bit : 0;
+    masks.newline |= kind == k_newline ? bit : 0;
+    masks.quote |= kind == k_straight_quote ? bit : 0;
+    masks.stop |= kind >= k_special ? bit : 0;
+  }
+  return masks;
+}
+#endif
+
+// Bits 0 to n - 1 (n up to 64).
+std::uint64_t bits_below(unsigned n) { return n < 64 ? (std::uint64_t{1} << n) - 1 : ~std::uint64_t{0}; }
+
+// The fast path over one 64-byte window at `bytes` (with 16 more readable):
+// its words of up to 15 letters and digits that end before the first byte
+// the general walk must read and before the window's end. Returns how many
+// bytes it consumed, 0 when its first word is not one of those.
+unsigned window_words(const char* bytes, WalkState& state, TokenBlock& block, std::size_t& in_block) {
+  const WindowMasks masks = classify_window(bytes);
+  // Where the window's share ends: its first stop byte or its end, less a
+  // word that touches it (an apostrophe may continue the word, and the
+  // window may end inside one), less the first word of 16 or more.
+  unsigned limit = static_cast<unsigned>(std::countr_zero(masks.stop));
+  if (limit > 0) {
+    limit -= static_cast<unsigned>(std::countl_one(masks.alnum << (64 - limit)));
+  }
+  std::uint64_t words = masks.alnum & bits_below(limit);
+  std::uint64_t long_runs = words & (words >> 1);
+  long_runs &= long_runs >> 2;
+  long_runs &= long_runs >> 4;
+  long_runs &= long_runs >> 8;  // bit i: bytes i to i + 15 all letters or digits
+  limit = std::min(limit, static_cast<unsigned>(std::countr_zero(long_runs)));
+  if (limit == 0) {
+    return 0;
+  }
+  words &= bits_below(limit);
+
+  // Which bytes are inside straight quotes: a quote toggles, a newline ends
+  // an unbalanced one.
+  std::uint64_t quoted_bytes = 0;
+  bool quoted = state.quoted;
+  unsigned from = 0;
+  for (std::uint64_t events = (masks.quote | masks.newline) & bits_below(limit); events != 0;
+       events &= events - 1) {
+    const auto at = static_cast<unsigned>(std::countr_zero(events));
+    quoted_bytes |= quoted ? bits_below(at) & ~bits_below(from) : 0;
+    quoted = ((masks.quote >> at) & 1) != 0 && !quoted;
+    from = at;
+  }
+  quoted_bytes |= quoted ? bits_below(limit) & ~bits_below(from) : 0;
+
+  // A word starts a sentence (or a line) when a sentence end (a newline)
+  // lies between it and the word before; the state carried in counts as
+  // one at byte 0. Adding such a bit to the separator bits carries through
+  // the rest of its separator run into the next word's first bit.
+  const std::uint64_t starts = words & ~(words << 1);
+  const std::uint64_t separators = ~masks.alnum;
+  const std::uint64_t sentence_starts =
+      (separators + (masks.sentence_end | (state.sentence_start ? 1u : 0u))) & starts;
+  const std::uint64_t line_starts = (separators + (masks.newline | (state.line_start ? 1u : 0u))) & starts;
+  const std::uint64_t entities = masks.upper & starts & ~sentence_starts;
+  constexpr std::uint64_t k_lower = 0x20 * k_ones;  // letters and digits all have it
+  unsigned previous_end = 0;
+  std::uint64_t lasts = words & ~(words >> 1);
+  for (std::uint64_t next = starts; next != 0; next &= next - 1, lasts &= lasts - 1) {
+    const auto start = static_cast<unsigned>(std::countr_zero(next));
+    const auto end = static_cast<unsigned>(std::countr_zero(lasts)) + 1;
+    const std::uint64_t first = load_word(bytes + start) | k_lower;
+    const std::uint64_t second = load_word(bytes + start + 8) | k_lower;
+    block[in_block++] = Token{hash_ascii_word(first, second, end - start), ((entities >> start) & 1) != 0,
+                              false, ((quoted_bytes >> start) & 1) != 0, ((line_starts >> start) & 1) != 0};
+    previous_end = end;
+  }
+  // The state after the window: the carried one if it held no word, and
+  // what lies between its last word and its end.
+  const std::uint64_t tail = bits_below(limit) & ~bits_below(previous_end);
+  const bool empty = starts == 0;
+  state = WalkState{(empty && state.sentence_start) || (masks.sentence_end & tail) != 0, quoted,
+                    (empty && state.line_start) || (masks.newline & tail) != 0};
+  return limit;
+}
+
 // The fast path, most of most text: ASCII words of up to 15 letters and
-// digits and the plain separators between them, 16 bytes loaded and
-// classified at a time, each word lowercased and hashed in the registers it
-// was loaded into. Returns at the first thing it leaves to the general walk
-// (a longer word, an apostrophe, markup, a non-ASCII byte, the text's last
-// 16 bytes).
+// digits and the plain separators between them, each word lowercased and
+// hashed in the registers it was loaded into. 64-byte windows
+// (window_words) while 80 bytes remain, then 16 bytes loaded and
+// classified per word. Returns at the first thing it leaves to the general
+// walk (a longer word, an apostrophe, markup, a non-ASCII byte, the text's
+// last 16 bytes).
 std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state,
                         TokenBlock& block, std::vector<Token>& tokens) {
   const char* data = text.data();
@@ -341,7 +473,25 @@ std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state
   bool quoted = state.quoted;
   bool line_start = state.line_start;
   std::size_t in_block = 0;
-  while (size - pos >= 16) {
+  // 64 bytes at a time while a word loaded from any of them has 16 bytes.
+  while (size - pos >= 80) {
+    if (in_block > block.size() - 32) {  // a window holds at most 32 words
+      tokens.insert(tokens.end(), block.begin(), block.begin() + static_cast<std::ptrdiff_t>(in_block));
+      in_block = 0;
+    }
+    WalkState walk{sentence_start, quoted, line_start};
+    const unsigned consumed = window_words(data + pos, walk, block, in_block);
+    if (consumed == 0) {
+      break;
+    }
+    sentence_start = walk.sentence_start;
+    quoted = walk.quoted;
+    line_start = walk.line_start;
+    pos += consumed;
+  }
+  // The text's last 80 bytes a word at a time. (A window that consumed
+  // nothing leaves what stopped it to the general walk.)
+  while (size - pos >= 16 && size - pos < 80) {
     std::uint64_t word = 0;
     std::uint64_t second = 0;
     const unsigned length = ascii_word_length(data + pos, word, second);
