@@ -84,6 +84,11 @@ class BandIndex {
   }
   std::size_t bucket_count() const { return m_buckets.size(); }
 
+  // Which of its two buckets an entry went to; `none`: no room was found,
+  // one entry (this one or another) is out of the table, and the owner must
+  // rebuild it.
+  enum class Filed : std::uint8_t { home, second, none };
+
   // Starts loading both of `key`'s buckets (load_early.hpp).
   void load_early(std::uint32_t key) const {
     const std::size_t first = home(key);
@@ -91,25 +96,33 @@ class BandIndex {
     dedup::load_early(&m_buckets[other(first, tag(key), false)]);
   }
 
-  // False when no room was found: one entry, this one or another, is then
-  // out of the table, and the owner must rebuild it.
-  [[nodiscard]] bool insert(std::uint32_t key, std::uint32_t value) {
+  // Starts loading one of them: where erase() with that side looks first.
+  void load_early(std::uint32_t key, Filed side) const {
+    const std::size_t first = home(key);
+    dedup::load_early(&m_buckets[side == Filed::second ? other(first, tag(key), false) : first]);
+  }
+
+  [[nodiscard]] Filed insert(std::uint32_t key, std::uint32_t value) {
     const std::uint16_t key_tag = tag(key);
     const std::size_t first = home(key);
     const std::size_t second = other(first, key_tag, false);
     Entry entry{key_tag, value, false};
-    if (replaces_a_copy(first, second, entry)) {
-      return true;
+    if (const Filed replaced = replace_a_copy(first, second, entry); replaced != Filed::none) {
+      return replaced;
     }
     std::size_t b = m_buckets[second].count < m_buckets[first].count ? second : first;
     entry.second = b == second;
+    // The new entry stays where it is first put, unless a chain of moves
+    // comes back to take it out again (then erase() finds it in its other
+    // bucket).
+    const Filed side = entry.second ? Filed::second : Filed::home;
     for (unsigned move = 0; move < k_max_moves; ++move) {
       Bucket& bucket = m_buckets[b];
       if (bucket.count < k_bucket_entries) {
         put(bucket, bucket.count, entry);
         ++bucket.count;
         ++m_size;
-        return true;
+        return side;
       }
       // Both of the entry's buckets are full: it takes a place in this one
       // and the entry there moves on to its own other bucket.
@@ -120,7 +133,7 @@ class BandIndex {
       b = other(b, entry.tag, entry.second);
       entry.second = !entry.second;
     }
-    return false;
+    return Filed::none;
   }
 
   // Calls visit(value) for each value stored under `key`, and possibly for
@@ -141,11 +154,14 @@ class BandIndex {
     }
   }
 
-  // Removes one (key, value) entry if present.
-  void erase(std::uint32_t key, std::uint32_t value) {
+  // Removes one (key, value) entry if present, looking first in the bucket
+  // insert() said it went to: moves since may have taken it to the other,
+  // which is read only then.
+  void erase(std::uint32_t key, std::uint32_t value, Filed side = Filed::home) {
     const std::uint16_t wanted = tag(key);
     const std::size_t first = home(key);
-    for (bool second : {false, true}) {
+    const bool second_first = side == Filed::second;
+    for (bool second : {second_first, !second_first}) {
       Bucket& bucket = m_buckets[second ? other(first, wanted, false) : first];
       const unsigned here = second ? bucket.second : ~bucket.second;
       for (unsigned matches = tag_matches(bucket, wanted) & here; matches != 0; matches &= matches - 1) {
@@ -204,16 +220,16 @@ class BandIndex {
   // trusted, by the caller).
   static constexpr int k_max_copies = 6;
 
-  bool replaces_a_copy(std::size_t first, std::size_t second, Entry entry) {
+  Filed replace_a_copy(std::size_t first, std::size_t second, Entry entry) {
     Bucket& home_bucket = m_buckets[first];
     Bucket& second_bucket = m_buckets[second];
     if (home_bucket.count < k_bucket_entries || second_bucket.count < k_bucket_entries) {
-      return false;
+      return Filed::none;
     }
     const unsigned at_home = tag_matches(home_bucket, entry.tag) & ~home_bucket.second;
     const unsigned at_second = tag_matches(second_bucket, entry.tag) & second_bucket.second;
     if (std::popcount(at_home) + std::popcount(at_second) < k_max_copies) {
-      return false;
+      return Filed::none;
     }
     // Which copy goes: any of them, pseudo-randomly, so that the same place
     // is not overwritten each time while the oldest copies stay.
@@ -221,17 +237,17 @@ class BandIndex {
     for (unsigned matches = at_home; matches != 0; matches &= matches - 1, --skip) {
       if (skip == 0) {
         put(home_bucket, static_cast<unsigned>(std::countr_zero(matches)), entry);
-        return true;
+        return Filed::home;
       }
     }
     for (unsigned matches = at_second; matches != 0; matches &= matches - 1, --skip) {
       if (skip == 0) {
         entry.second = true;
         put(second_bucket, static_cast<unsigned>(std::countr_zero(matches)), entry);
-        return true;
+        return Filed::second;
       }
     }
-    return false;
+    return Filed::none;
   }
 
   static unsigned tag_matches(const Bucket& bucket, std::uint16_t wanted) {

@@ -699,6 +699,7 @@ class DedupEngine::Impl {
     stats.terms = m_df.window_terms();
     std::size_t bytes = m_slots.capacity() * sizeof(Slot) +
                         m_signatures.capacity() * sizeof(Signature) +
+                        m_band_sides.capacity() * sizeof(std::uint32_t) +
                         m_term_words.capacity() * sizeof(std::uint32_t) +
                         m_marks.capacity() * sizeof(std::uint32_t) + m_lsh.bytes() +
                         m_free.capacity() * sizeof(std::uint32_t);
@@ -1035,6 +1036,7 @@ class DedupEngine::Impl {
         m_term_words.resize(m_term_words.size() + k_vector_terms);
       } else {
         m_signatures.emplace_back();
+        m_band_sides.push_back(0);
       }
     }
     auto [place, created] = m_item_buckets.try_emplace(floor_div(time_ms, m_item_bucket_ms));
@@ -1064,11 +1066,8 @@ class DedupEngine::Impl {
       for (std::uint64_t key : keys) {
         m_lsh.load_early(static_cast<std::uint32_t>(key));
       }
-      for (std::uint64_t key : keys) {
-        if (!m_lsh.insert(static_cast<std::uint32_t>(key), index)) {
-          rebuild_lsh();  // an entry found no room; this slot is filed too
-          break;
-        }
+      if (!file_bands(index, keys)) {
+        rebuild_lsh();  // an entry found no room; this slot is filed too
       }
     }
     // The newest item with this text answers for it: an exact copy is found
@@ -1111,6 +1110,7 @@ class DedupEngine::Impl {
       m_term_words.reserve(items * k_vector_terms);
     } else {
       m_signatures.reserve(items);
+      m_band_sides.reserve(items);
       // 75% full: room to grow before the first rebuild.
       const std::size_t entries = items * k_lsh_bands;
       const std::size_t buckets = entries * 4 / (BandIndex::k_bucket_entries * 3) + 1;
@@ -1132,15 +1132,31 @@ class DedupEngine::Impl {
   bool refile_lsh(std::size_t buckets) {
     m_lsh = BandIndex(buckets);
     for (std::uint32_t index = 0; index < m_slots.size(); ++index) {
-      if (in_lsh(index)) {
-        for (std::uint64_t key : band_keys(m_signatures[index])) {
-          if (!m_lsh.insert(static_cast<std::uint32_t>(key), index)) {
-            return false;
-          }
-        }
+      if (in_lsh(index) && !file_bands(index, band_keys(m_signatures[index]))) {
+        return false;
       }
     }
     return true;
+  }
+
+  // Files the slot's band keys, noting which bucket each went to: its
+  // eviction then reads one bucket a key, not two. False when one found no
+  // room.
+  bool file_bands(std::uint32_t index, const std::array<std::uint64_t, k_lsh_bands>& keys) {
+    std::uint32_t sides = 0;
+    for (std::size_t band = 0; band < k_lsh_bands; ++band) {
+      const BandIndex::Filed filed = m_lsh.insert(static_cast<std::uint32_t>(keys[band]), index);
+      if (filed == BandIndex::Filed::none) {
+        return false;
+      }
+      sides |= static_cast<std::uint32_t>(filed == BandIndex::Filed::second) << band;
+    }
+    m_band_sides[index] = sides;
+    return true;
+  }
+
+  static BandIndex::Filed band_side(std::uint32_t sides, std::size_t band) {
+    return ((sides >> band) & 1) != 0 ? BandIndex::Filed::second : BandIndex::Filed::home;
   }
 
   // The posting list of `prefix`, created empty if it has none.
@@ -1159,12 +1175,13 @@ class DedupEngine::Impl {
       return;
     }
     if (in_lsh(index)) {
-      auto keys = band_keys(m_signatures[index]);
-      for (std::uint64_t key : keys) {
-        m_lsh.load_early(static_cast<std::uint32_t>(key));
+      const auto keys = band_keys(m_signatures[index]);
+      const std::uint32_t sides = m_band_sides[index];
+      for (std::size_t band = 0; band < k_lsh_bands; ++band) {
+        m_lsh.load_early(static_cast<std::uint32_t>(keys[band]), band_side(sides, band));
       }
-      for (std::uint64_t key : keys) {
-        m_lsh.erase(static_cast<std::uint32_t>(key), index);
+      for (std::size_t band = 0; band < k_lsh_bands; ++band) {
+        m_lsh.erase(static_cast<std::uint32_t>(keys[band]), index, band_side(sides, band));
       }
     }
     if (slot.text_hash != 0) {
@@ -1402,6 +1419,9 @@ class DedupEngine::Impl {
   // in stories mode k_vector_terms packed term words per slot.
   HugeVector<Slot> m_slots;
   HugeVector<Signature> m_signatures;
+  // Copies mode, per slot: bit b set when band b's entry went to its second
+  // bucket (BandIndex::Filed).
+  HugeVector<std::uint32_t> m_band_sides;
   HugeVector<std::uint32_t> m_term_words;
   std::vector<std::uint32_t> m_free;
   HugeVector<std::uint32_t> m_marks;  // per slot, see mark_epoch()
