@@ -367,7 +367,7 @@ struct TextFingerprint {
 // needs no signature (a copy shares the rare terms its source is indexed
 // under and scores near 1 on the coverage layer).
 void fingerprint(config::DedupMode mode, std::span<const Token> title, std::span<const Token> body,
-                 std::vector<std::uint64_t>& shingles, TextFingerprint& out) {
+                 TextFingerprint& out) {
   std::span<const Token> compared = body.empty() ? title : body;
   out.text_hash = compared.empty() ? 0 : hash_tokens(compared);
   out.signature = Signature{};
@@ -375,8 +375,7 @@ void fingerprint(config::DedupMode mode, std::span<const Token> title, std::span
   if (mode == config::DedupMode::stories) {
     count_terms(title, body, out.counts);
   } else {
-    shingle_hashes(compared, shingles);
-    out.signature = make_signature(shingles);
+    out.signature = shingle_signature(compared);
   }
 }
 
@@ -439,10 +438,7 @@ void prepare(const DedupItem& item, config::DedupMode mode, PreparedItem& out) {
     data.lines.emplace_back(static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(end));
     start = end;
   }
-  // A working buffer, not part of the result: items queued between threads
-  // would each hold one.
-  thread_local std::vector<std::uint64_t> shingles;
-  fingerprint(mode, data.title, data.body, shingles, data.whole);
+  fingerprint(mode, data.title, data.body, data.whole);
 }
 
 class DedupEngine::Impl {
@@ -567,7 +563,7 @@ class DedupEngine::Impl {
         for (auto [first, last] : kept_lines) {
           kept.insert(kept.end(), prepared->body.begin() + first, prepared->body.begin() + last);
         }
-        fingerprint(m_options.mode, prepared->title, kept, m_scratch.shingles, m_scratch.filtered);
+        fingerprint(m_options.mode, prepared->title, kept, m_scratch.filtered);
         text = &m_scratch.filtered;
       }
     }
@@ -1462,7 +1458,6 @@ class DedupEngine::Impl {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> kept_lines;  // token ranges
     std::vector<Token> kept;  // the body without its boilerplate lines
     TextFingerprint filtered;
-    std::vector<std::uint64_t> shingles;
     std::vector<double> idf;
     std::vector<WeightedTerm> query;
     std::vector<WeightedTerm> terms;

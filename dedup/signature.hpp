@@ -46,6 +46,10 @@ void shingle_hashes(std::span<const Token> tokens, std::vector<std::uint64_t>& o
 
 Signature make_signature(std::span<const std::uint64_t> shingles);
 
+// make_signature(shingle_hashes(tokens)) in one pass, with no vector of
+// shingles between: the engine's per-article step.
+Signature shingle_signature(std::span<const Token> tokens);
+
 // Keys of the LSH bands; equal keys in a band make two items candidates.
 std::array<std::uint64_t, k_lsh_bands> band_keys(const Signature& signature);
 

@@ -24,6 +24,25 @@ TEST(Shingles, CountAndShortTexts) {
   EXPECT_NE(shingle_hashes(tokenize("a b c d e")), shingle_hashes(tokenize("e d c b a")));
 }
 
+// The engine's one-pass signature is the signature of the shingles, bin
+// for bin: on every dev article, and on texts of 0 to 6 words (shorter
+// than a shingle, one shingle, a few).
+TEST(Signature, OnePassEqualsSignatureOfShingles) {
+  auto expect_same = [](const std::string& text) {
+    const auto tokens = tokenize(text);
+    const Signature one_pass = shingle_signature(tokens);
+    const Signature two_pass = make_signature(shingle_hashes(tokens));
+    EXPECT_EQ(one_pass.bins, two_pass.bins) << text.substr(0, 80);
+    EXPECT_EQ(one_pass.shingles, two_pass.shingles) << text.substr(0, 80);
+  };
+  for (const auto& article : testing::dev_articles()) {
+    expect_same(article.text);
+  }
+  for (const char* text : {"", "one", "one two", "a b c d", "a b c d e", "a b c d e f"}) {
+    expect_same(text);
+  }
+}
+
 TEST(Signature, IdenticalTextsAgreeEverywhere) {
   auto a = signature_of(testing::seed_body("000_3be80ab0dfb770c4.txt"));
   auto b = signature_of(testing::seed_body("000_3be80ab0dfb770c4.txt"));
