@@ -22,6 +22,8 @@ namespace {
 
 using Millis = std::int64_t;
 constexpr std::uint32_t k_no_slot = std::numeric_limits<std::uint32_t>::max();
+// A full window holds one slot more than its capacity while it evicts.
+static_assert(k_max_capacity + 1 <= BandIndex::k_max_value);
 
 // Coverage layer sizes. An article keeps its k_vector_terms heaviest terms
 // (what cosine compares) and is indexed under its k_index_terms heaviest (in
@@ -446,7 +448,7 @@ class DedupEngine::Impl {
   Impl(DedupOptions options, std::unique_ptr<WindowStore> store)
       : m_options(options), m_store(std::move(store)) {
     m_options.key_retention = std::max(m_options.key_retention, m_options.window);
-    m_options.capacity = std::max<std::uint64_t>(m_options.capacity, 1);
+    m_options.capacity = std::clamp<std::uint64_t>(m_options.capacity, 1, k_max_capacity);
     m_item_bucket_ms = std::max<Millis>(1, m_options.window.count() / k_buckets);
     m_key_bucket_ms = std::max<Millis>(1, m_options.key_retention.count() / k_buckets);
     m_stories_mode = m_options.mode == config::DedupMode::stories;
