@@ -476,7 +476,9 @@ std::size_t ascii_words(std::string_view text, std::size_t pos, WalkState& state
   std::size_t in_block = 0;
   // 64 bytes at a time while a word loaded from any of them has 16 bytes.
   while (size - pos >= 80) {
-    if (in_block > block.size() - 32) {  // a window holds at most 32 words
+    // A window adds up to 32 words, and the tail loop below writes one
+    // before it checks for a full block: a place must stay free.
+    if (in_block + 32 >= block.size()) {
       tokens.insert(tokens.end(), block.begin(), block.begin() + static_cast<std::ptrdiff_t>(in_block));
       in_block = 0;
     }

@@ -278,6 +278,19 @@ TEST(Tokenize, FastPathAsGeneralOnRandomTexts) {
   }
 }
 
+// Windows full of one-letter words (32 a window, the most one holds), then
+// a tail shorter than a window: every length from two full windows on, so
+// the token block fills at each point of the window and tail loops.
+TEST(Tokenize, FastPathAsGeneralOnDenseShortWords) {
+  for (const std::string unit : {"a ", "1-", "H."}) {
+    std::string text;
+    for (int words = 1; words <= 200; ++words) {
+      text += unit;
+      expect_fast_path_as_general(text);
+    }
+  }
+}
+
 // The fast path needs 16 readable bytes from a word's start; the last words
 // of a text take the byte-wise path. Cut anywhere (inside words, UTF-8
 // sequences, markup), a text's tokens are those it has with more after it.
