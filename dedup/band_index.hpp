@@ -28,6 +28,7 @@
 // fails.
 #include <array>
 #include <bit>
+#include <cassert>
 #include <cstdint>
 #include <vector>
 #if defined(__SSE2__)
@@ -46,7 +47,7 @@ using BucketTags = std::array<std::uint8_t, k_band_bucket_entries>;
 // mispredicts its exit once per bucket, and while each such branch waits for
 // its bucket's cache miss the probes after it wait too. (With SSE2 the 32
 // probes of a query overlap: at a 1M window 1.1 us against 3.5-4.5 us for
-// the loop.)
+// the loop, measured with ten 16-bit tags a bucket.)
 inline unsigned match_tags_portable(const BucketTags& tags, std::uint8_t wanted) {
   unsigned matches = 0;
   for (unsigned i = 0; i < k_band_bucket_entries; ++i) {
@@ -91,9 +92,10 @@ class BandIndex {
   }
   std::size_t bucket_count() const { return m_buckets.size(); }
 
-  // Which of its two buckets an entry went to; `none`: no room was found,
-  // one entry (this one or another) is out of the table, and the owner must
-  // rebuild it.
+  // Which of its two buckets an entry went to: a hint, since later moves
+  // can take it to the other (erase() then looks there too). `none`: no
+  // room was found, one entry (this one or another) is out of the table,
+  // and the owner must rebuild it.
   enum class Filed : std::uint8_t { home, second, none };
 
   // Starts loading both of `key`'s buckets (load_early.hpp).
@@ -109,8 +111,9 @@ class BandIndex {
     dedup::load_early(&m_buckets[side == Filed::second ? other(first, tag(key), false) : first]);
   }
 
-  // `value` at most k_max_value.
+  // `value` at most k_max_value: the bits above it hold the tag's.
   [[nodiscard]] Filed insert(std::uint32_t key, std::uint32_t value) {
+    assert(value <= k_max_value);
     const std::uint16_t key_tag = tag(key);
     const std::size_t first = home(key);
     const std::size_t second = other(first, key_tag, false);

@@ -22,7 +22,9 @@ namespace {
 
 using Millis = std::int64_t;
 constexpr std::uint32_t k_no_slot = std::numeric_limits<std::uint32_t>::max();
-// A full window holds one slot more than its capacity while it evicts.
+// A full window holds one slot more than its capacity while it evicts. (A
+// restore files what the store holds before it evicts: a store written
+// under a larger capacity, itself at most k_max_capacity.)
 static_assert(k_max_capacity + 1 <= BandIndex::k_max_value);
 
 // Coverage layer sizes. An article keeps its k_vector_terms heaviest terms
