@@ -40,8 +40,11 @@ struct DedupSettings {
   DedupMode mode = DedupMode::stories;
   Duration window = 72h;
   std::optional<double> threshold;  // unset: the engine's measured default per mode
-  std::uint64_t capacity = 1'000'000;
+  std::uint64_t capacity = 1'000'000;  // at most k_max_dedup_capacity
 };
+
+// The largest dedup window (dedup.capacity) the engine can hold.
+inline constexpr std::uint64_t k_max_dedup_capacity = 100'000'000;
 
 struct StoreSettings {
   StoreType type = StoreType::sqlite;

@@ -508,7 +508,7 @@ const std::array k_dedup_fields = {
         }},
     Field<DedupSettings>{"capacity", "integer", "1000000", "most items held in the window",
         [](const Value& v, DedupSettings& d) {
-          if (auto n = v.integer(100, 100'000'000)) d.capacity = static_cast<std::uint64_t>(*n);
+          if (auto n = v.integer(100, static_cast<long long>(k_max_dedup_capacity))) d.capacity = static_cast<std::uint64_t>(*n);
         }},
 };
 

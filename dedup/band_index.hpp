@@ -80,8 +80,11 @@ inline unsigned match_tags(const BucketTags& tags, std::uint8_t wanted) {
 class BandIndex {
  public:
   static constexpr std::size_t k_bucket_entries = k_band_bucket_entries;
-  // Values (window slots) fit in 27 bits.
+  // Values (window slots) fit in 27 bits; above them, the tag's bits past
+  // the k_low_tag_bits kept in the bucket's row of tags.
   static constexpr unsigned k_value_bits = 27;
+  static constexpr unsigned k_tag_bits = 13;
+  static constexpr unsigned k_low_tag_bits = 8;
   static constexpr std::uint32_t k_max_value = (std::uint32_t{1} << k_value_bits) - 1;
 
   explicit BandIndex(std::size_t buckets = 64) : m_buckets(buckets < 2 ? 2 : buckets) {}
@@ -158,10 +161,10 @@ class BandIndex {
     const unsigned at_home = tag_matches(home_bucket, wanted) & ~home_bucket.second;
     const unsigned at_second = tag_matches(second_bucket, wanted) & second_bucket.second;
     for (unsigned matches = at_home; matches != 0; matches &= matches - 1) {
-      visit(home_bucket.values[static_cast<unsigned>(std::countr_zero(matches))] & k_max_value);
+      visit(value_at(home_bucket, static_cast<unsigned>(std::countr_zero(matches))));
     }
     for (unsigned matches = at_second; matches != 0; matches &= matches - 1) {
-      visit(second_bucket.values[static_cast<unsigned>(std::countr_zero(matches))] & k_max_value);
+      visit(value_at(second_bucket, static_cast<unsigned>(std::countr_zero(matches))));
     }
   }
 
@@ -177,7 +180,7 @@ class BandIndex {
       const unsigned here = second ? bucket.second : ~bucket.second;
       for (unsigned matches = tag_matches(bucket, wanted) & here; matches != 0; matches &= matches - 1) {
         const auto i = static_cast<unsigned>(std::countr_zero(matches));
-        if ((bucket.values[i] & k_max_value) == value) {
+        if (value_at(bucket, i) == value) {
           const unsigned last = bucket.count - 1u;
           put(bucket, i, take(bucket, last));
           bucket.count = static_cast<std::uint8_t>(last);
@@ -206,6 +209,7 @@ class BandIndex {
     std::uint16_t second = 0;
   };
   static_assert(sizeof(Bucket) == 64);
+  static_assert(k_value_bits + k_tag_bits - k_low_tag_bits == 32);
 
   struct Entry {
     std::uint16_t tag = 0;  // 13 bits
@@ -213,14 +217,16 @@ class BandIndex {
     bool second = false;
   };
 
+  static std::uint32_t value_at(const Bucket& bucket, unsigned i) { return bucket.values[i] & k_max_value; }
+  static std::uint32_t high_tag_at(const Bucket& bucket, unsigned i) { return bucket.values[i] >> k_value_bits; }
+
   static Entry take(const Bucket& bucket, unsigned i) {
-    const std::uint32_t stored = bucket.values[i];
-    return Entry{static_cast<std::uint16_t>((stored >> k_value_bits) << 8 | bucket.tags[i]),
-                 stored & k_max_value, ((bucket.second >> i) & 1u) != 0};
+    return Entry{static_cast<std::uint16_t>(high_tag_at(bucket, i) << k_low_tag_bits | bucket.tags[i]),
+                 value_at(bucket, i), ((bucket.second >> i) & 1u) != 0};
   }
   static void put(Bucket& bucket, unsigned i, const Entry& entry) {
     bucket.tags[i] = static_cast<std::uint8_t>(entry.tag);
-    bucket.values[i] = entry.value | static_cast<std::uint32_t>(entry.tag >> 8) << k_value_bits;
+    bucket.values[i] = entry.value | static_cast<std::uint32_t>(entry.tag >> k_low_tag_bits) << k_value_bits;
     bucket.second = static_cast<std::uint16_t>((bucket.second & ~(1u << i)) |
                                                (entry.second ? 1u << i : 0u));
   }
@@ -270,7 +276,7 @@ class BandIndex {
     unsigned matches = match_tags(bucket.tags, static_cast<std::uint8_t>(wanted)) & ((1u << bucket.count) - 1);
     for (unsigned low = matches; low != 0; low &= low - 1) {
       const auto i = static_cast<unsigned>(std::countr_zero(low));
-      if ((bucket.values[i] >> k_value_bits) != static_cast<std::uint32_t>(wanted >> 8)) {
+      if (high_tag_at(bucket, i) != static_cast<std::uint32_t>(wanted >> k_low_tag_bits)) {
         matches &= ~(1u << i);
       }
     }
@@ -282,7 +288,9 @@ class BandIndex {
     // The high half of the product picks the bucket over any bucket count.
     return static_cast<std::size_t>(((mixed(key) >> 32) * m_buckets.size()) >> 32);
   }
-  static std::uint16_t tag(std::uint32_t key) { return static_cast<std::uint16_t>((mixed(key) >> 16) & 0x1FFF); }
+  static std::uint16_t tag(std::uint32_t key) {
+    return static_cast<std::uint16_t>((mixed(key) >> 16) & ((1u << k_tag_bits) - 1));
+  }
   // The bucket an entry with `entry_tag` moves to from bucket b, b being its
   // second bucket or not: home + offset and back, the offset in
   // [1, buckets) and fixed by the tag.

@@ -59,8 +59,8 @@ enum class TimeSource {
 };
 
 // The largest window the engine holds: its slot numbers fit the band
-// index's 27-bit values.
-inline constexpr std::uint64_t k_max_capacity = 100'000'000;
+// index's 27-bit values (engine.cpp checks).
+inline constexpr std::uint64_t k_max_capacity = config::k_max_dedup_capacity;
 
 struct DedupOptions {
   config::DedupMode mode = config::DedupMode::stories;
@@ -68,7 +68,7 @@ struct DedupOptions {
   // Unset: k_default_copy_threshold for copies, k_default_story_threshold for
   // the coverage layer of stories mode.
   std::optional<double> threshold;
-  // At most k_max_capacity (dedup.capacity's bound in config/loader.cpp).
+  // At most k_max_capacity.
   std::uint64_t capacity = 1'000'000;
   TimeSource time_source = TimeSource::arrival;
   // Item keys outlive the window so an item still in its feed a week later is
